@@ -1,0 +1,71 @@
+# The course's commands. A newcomer needs two of them (see README.md):
+#   make lab    set everything up, then open JupyterLab on the lessons
+#   make test   set everything up, then run the whole test suite
+# Instructors also use: make lessons, make solutions, make grade SUBMISSIONS=..., make lock.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+VENV ?= .venv
+PYTHON ?= $(shell sh tools/find_python.sh)
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.course-installed
+# nbgrader calls alembic by name and nbval starts kernels: the venv's bin comes first.
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
+.PHONY: help setup lab test test-code test-solutions test-lessons lint lessons solutions grade lock environment
+
+help:
+	@echo "make lab      set up the environment and open JupyterLab on the lessons"
+	@echo "make test     set up the environment and run every test"
+	@echo "make lessons  regenerate lessons/ from solutions/ (nbgrader)"
+	@echo "make solutions  re-execute the solution notebooks in place (stored outputs)"
+	@echo "make grade SUBMISSIONS=/path [GRADES=grades.csv]  grade student notebooks"
+	@echo "make lock     re-resolve requirements.lock and environment.yml from pyproject.toml"
+
+# The virtual environment, rebuilt only when the lock or the project file changes.
+setup: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	@if [ -z "$(PYTHON)" ]; then exit 1; fi
+	@if [ ! -x $(BIN)/python ]; then \
+		echo "Creating $(VENV) with $(PYTHON)"; \
+		"$(PYTHON)" -m venv $(VENV); \
+	fi
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $(STAMP)
+
+lab: setup
+	$(BIN)/python tools/lab.py
+
+test: setup lint test-code test-solutions test-lessons
+	@echo "All test stages passed."
+
+lint: setup
+	$(BIN)/ruff check course_utils tests tools
+	$(BIN)/ruff format --check course_utils tests tools
+
+test-code: setup
+	$(BIN)/python tools/run_pytest.py tests
+
+test-solutions: setup
+	$(BIN)/python tools/run_pytest.py --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg \
+		--nbval-current-env solutions
+
+test-lessons: setup
+	$(BIN)/python tools/run_pytest.py --nbval-lax --nbval-current-env lessons
+
+lessons: setup
+	$(BIN)/python tools/make_lessons.py
+
+solutions: setup
+	$(BIN)/python tools/execute_solutions.py
+
+grade: setup
+	@if [ -z "$(SUBMISSIONS)" ]; then echo "usage: make grade SUBMISSIONS=/path/to/submissions [GRADES=grades.csv]"; exit 2; fi
+	$(BIN)/python tools/grade.py "$(SUBMISSIONS)" --output "$(or $(GRADES),grades.csv)"
+
+lock: setup
+	$(BIN)/python tools/lock.py
