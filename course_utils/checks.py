@@ -1,0 +1,183 @@
+"""Answer checks for the exercises: friendly feedback for students, strict for grading.
+
+Each check returns a :class:`Feedback` when the answer is right, which a notebook shows as
+one line starting with a check mark, and raises :class:`AnswerError` (an
+``AssertionError``, so nbgrader counts the test as failed) with a hint when it is wrong.
+
+Numbers that come from MCMC are never compared with a fixed float: :func:`check_mcmc`
+accepts an estimate within a few Monte Carlo standard errors of the exact answer.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "AnswerError",
+    "Feedback",
+    "check_close",
+    "check_mcmc",
+    "check_raises",
+]
+
+
+class AnswerError(AssertionError):
+    """An exercise answer is wrong; the message says what was expected."""
+
+
+class Feedback(str):
+    """A passed check; shown in a notebook as its text."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+def _as_float(name: str, value: Any) -> float:
+    if isinstance(value, NotImplementedError):
+        raise AnswerError(f"{name}: not answered yet.")
+    try:
+        array = np.asarray(value, dtype=float)
+    except (TypeError, ValueError) as err:
+        raise AnswerError(
+            f"{name} should be a number, got {type(value).__name__}: {value!r}"
+        ) from err
+    if array.size != 1:
+        raise AnswerError(f"{name} should be a single number, got shape {array.shape}.")
+    result = float(array.reshape(()))
+    if not math.isfinite(result):
+        raise AnswerError(f"{name} should be a finite number, got {result}.")
+    return result
+
+
+def check_close(
+    name: str,
+    actual: Any,
+    expected: float,
+    *,
+    rtol: float = 1e-6,
+    atol: float = 0.0,
+    hint: str = "",
+) -> Feedback:
+    """Check that a number is close to the expected one.
+
+    Parameters
+    ----------
+    name : str
+        What the student computed, as they would read it (``"pass_rate(tutoring, 0)"``).
+    actual : number
+        The student's answer.
+    expected : float
+        The right answer.
+    rtol, atol : float
+        Accepted relative and absolute difference, as in :func:`math.isclose`.
+    hint : str
+        Added to the message when the answer is wrong.
+
+    Returns
+    -------
+    Feedback
+        ``"✔ {name} = {actual:.4g}: correct."``
+
+    Raises
+    ------
+    AnswerError
+        If ``actual`` is not a finite number close to ``expected``.
+    ValueError
+        If ``rtol`` or ``atol`` is negative.
+    """
+    if rtol < 0 or atol < 0:
+        raise ValueError(f"rtol and atol must be non-negative, got rtol={rtol}, atol={atol}.")
+    value = _as_float(name, actual)
+    if not math.isclose(value, expected, rel_tol=rtol, abs_tol=atol):
+        message = f"{name} = {value:.6g}, but that is not right."
+        if hint:
+            message += f" Hint: {hint}"
+        raise AnswerError(message)
+    return Feedback(f"✔ {name} = {value:.4g}: correct.")
+
+
+def check_mcmc(
+    name: str,
+    estimate: Any,
+    exact: float,
+    mcse: float,
+    *,
+    n_mcse: float = 4.0,
+    hint: str = "",
+) -> Feedback:
+    """Check a Monte Carlo estimate against an exact answer within its Monte Carlo error.
+
+    The estimate passes when ``|estimate - exact| <= n_mcse * mcse``. With the default of
+    4 MCSE a correct sampler fails about once in 16,000 checks (normal approximation).
+
+    Parameters
+    ----------
+    name : str
+        What was estimated (``"posterior mean of p"``).
+    estimate : number
+        The Monte Carlo estimate.
+    exact : float
+        The exact value (closed form or numerical integration).
+    mcse : float
+        Monte Carlo standard error of the estimate; must be positive and finite.
+    n_mcse : float, default 4
+        How many MCSE the estimate may be from the exact value; must be positive.
+    hint : str
+        Added to the message when the estimate is too far off.
+
+    Raises
+    ------
+    AnswerError
+        If the estimate is not a finite number within ``n_mcse * mcse`` of ``exact``.
+    ValueError
+        If ``mcse`` or ``n_mcse`` is not a positive finite number, or ``exact`` is not
+        finite.
+    """
+    if not (math.isfinite(mcse) and mcse > 0):
+        raise ValueError(f"mcse must be a positive finite number, got {mcse}.")
+    if not (math.isfinite(n_mcse) and n_mcse > 0):
+        raise ValueError(f"n_mcse must be a positive finite number, got {n_mcse}.")
+    if not math.isfinite(exact):
+        raise ValueError(f"exact must be finite, got {exact}.")
+    value = _as_float(name, estimate)
+    distance = abs(value - exact) / mcse
+    if distance > n_mcse:
+        message = (
+            f"{name} = {value:.4g} is {distance:.1f} Monte Carlo standard errors "
+            f"(MCSE {mcse:.2g}) from the exact value; at most {n_mcse:g} are expected."
+        )
+        if hint:
+            message += f" Hint: {hint}"
+        raise AnswerError(message)
+    return Feedback(f"✔ {name} = {value:.4g}: within {n_mcse:g} MCSE of the exact value. Correct.")
+
+
+def check_raises(
+    name: str,
+    function: Callable[..., Any],
+    *args: Any,
+    exception: type[BaseException] = ValueError,
+    **kwargs: Any,
+) -> Feedback:
+    """Check that ``function(*args, **kwargs)`` raises ``exception`` (bad input rejected).
+
+    Raises
+    ------
+    AnswerError
+        If the call returns normally or raises another exception.
+    """
+    try:
+        function(*args, **kwargs)
+    except exception:
+        return Feedback(f"✔ {name} raises {exception.__name__}: correct.")
+    except NotImplementedError as err:
+        raise AnswerError(f"{name}: not answered yet.") from err
+    except Exception as err:
+        raise AnswerError(
+            f"{name} should raise {exception.__name__}, but raised {type(err).__name__}: {err}"
+        ) from err
+    raise AnswerError(f"{name} should raise {exception.__name__}, but returned normally.")

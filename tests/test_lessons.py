@@ -1,0 +1,103 @@
+"""lessons/ is generated from solutions/: in sync, leaking nothing, protecting edits."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import make_lessons
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SOLUTIONS = sorted((ROOT / "solutions").glob("*/*.ipynb"))
+REGION = re.compile(r"### BEGIN (SOLUTION|HIDDEN TESTS)\n(.*?)### END \1", re.DOTALL)
+
+
+def lesson_of(solution: Path) -> Path:
+    return ROOT / "lessons" / solution.relative_to(ROOT / "solutions")
+
+
+def test_there_are_lessons():
+    assert SOLUTIONS, "no solution notebooks found"
+    assert all(lesson_of(path).is_file() for path in SOLUTIONS)
+
+
+def test_lessons_are_in_sync_with_solutions():
+    result = subprocess.run(
+        [sys.executable, "tools/make_lessons.py", "--check"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_generation_is_reproducible(tmp_path):
+    first, second = tmp_path / "a", tmp_path / "b"
+    for folder in (first, second):
+        make_lessons.main(["--output", str(folder)])
+    assert make_lessons.differences(first, second) == []
+
+
+@pytest.mark.parametrize("solution", SOLUTIONS, ids=lambda p: p.stem)
+def test_no_solution_or_hidden_test_leaks_into_the_lesson(solution):
+    lesson_text = "\n".join(
+        cell.source for cell in nbformat.read(lesson_of(solution), as_version=4).cells
+    )
+    assert "BEGIN SOLUTION" not in lesson_text and "HIDDEN TESTS" not in lesson_text
+    secret_lines = set()
+    for cell in nbformat.read(solution, as_version=4).cells:
+        for _, body in REGION.findall(cell.source):
+            secret_lines |= {line.strip() for line in body.splitlines() if len(line.strip()) > 12}
+    assert secret_lines, f"{solution.name} has no worked answers to hide"
+    leaked = [line for line in secret_lines if line in lesson_text]
+    assert not leaked, f"solution lines in the lesson: {leaked}"
+
+
+@pytest.mark.parametrize("solution", SOLUTIONS, ids=lambda p: p.stem)
+def test_every_exercise_has_a_visible_and_a_hidden_check(solution):
+    cells = nbformat.read(solution, as_version=4).cells
+    checks = [c for c in cells if c.metadata.get("nbgrader", {}).get("grade")]
+    assert len(checks) >= 1
+    for cell in checks:
+        assert "### BEGIN HIDDEN TESTS" in cell.source, cell.metadata.nbgrader.grade_id
+        visible = REGION.sub("", cell.source)
+        assert "check_" in visible or "assert" in visible, cell.metadata.nbgrader.grade_id
+
+
+@pytest.fixture
+def lessons_copy(tmp_path):
+    generated = tmp_path / "generated"
+    make_lessons.main(["--output", str(generated)])
+    installed = tmp_path / "lessons"
+    shutil.copytree(generated, installed)
+    return generated, installed
+
+
+def test_regenerating_stops_when_a_lesson_was_edited(lessons_copy, capsys):
+    generated, installed = lessons_copy
+    edited = sorted(installed.rglob("*.ipynb"))[0]
+    edited.write_text(edited.read_text().replace("not answered yet", "my own answer"))
+    assert make_lessons.install(generated, installed, force=False) == 1
+    assert "my own answer" in edited.read_text()
+    assert edited.name in capsys.readouterr().err
+
+
+def test_forced_regeneration_keeps_a_backup(lessons_copy):
+    generated, installed = lessons_copy
+    edited = sorted(installed.rglob("*.ipynb"))[0]
+    mine = edited.read_text().replace("not answered yet", "my own answer")
+    edited.write_text(mine)
+    assert make_lessons.install(generated, installed, force=True) == 0
+    assert Path(f"{edited}.bak").read_text() == mine
+    assert "my own answer" not in edited.read_text()
+
+
+def test_unedited_lessons_are_regenerated_quietly(lessons_copy):
+    generated, installed = lessons_copy
+    assert make_lessons.install(generated, installed, force=False) == 0
+    assert make_lessons.differences(generated, installed) == []

@@ -1,0 +1,36 @@
+"""Run every solution notebook top to bottom in a fresh kernel and store its outputs.
+
+The stored outputs are what nbval compares against in `make test`. Run this after editing
+a solution, then `make lessons`.
+
+Usage: python tools/execute_solutions.py [LESSON ...]   (default: every lesson)
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+import nbformat
+from notebooks import SOLUTIONS, execute, lesson_names
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("lessons", nargs="*", help="lesson folders (default: all)")
+    args = parser.parse_args(argv)
+    for name in args.lessons or lesson_names():
+        for path in sorted((SOLUTIONS / name).glob("*.ipynb")):
+            start = time.perf_counter()
+            notebook = execute(path)
+            nbformat.write(notebook, path)
+            print(
+                f"executed {path.relative_to(SOLUTIONS.parent)} "
+                f"in {time.perf_counter() - start:.1f} s"
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,41 @@
+"""Shared helpers for the notebook tools: where the notebooks are, how to run one."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parent.parent
+SOLUTIONS = ROOT / "solutions"
+LESSONS = ROOT / "lessons"
+
+
+def lesson_names() -> list[str]:
+    """Names of the lesson folders in solutions/, e.g. ``00_start_here``, in order."""
+    return sorted(p.name for p in SOLUTIONS.iterdir() if p.is_dir() and any(p.glob("*.ipynb")))
+
+
+def sha256(path: Path) -> str:
+    """Hex SHA-256 of a file's bytes."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def execute(path: Path, timeout: int = 600) -> nbformat.NotebookNode:
+    """Run a notebook top to bottom in a fresh kernel, in its own folder; return it."""
+    notebook = nbformat.read(path, as_version=4)
+    client = NotebookClient(
+        notebook,
+        timeout=timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+        record_timing=False,
+    )
+    client.execute()
+    # Widget state holds random model ids: keeping it would change the file on every run.
+    notebook.metadata.pop("widgets", None)
+    # The patch version of the Python that ran it is no property of the notebook.
+    notebook.metadata.get("language_info", {}).pop("version", None)
+    return notebook
