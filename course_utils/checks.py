@@ -36,6 +36,11 @@ class Feedback(str):
         return str(self)
 
 
+def _wrong(message: str, hint: str) -> AnswerError:
+    """The error for a wrong answer, with the exercise's hint appended when there is one."""
+    return AnswerError(f"{message} Hint: {hint}" if hint else message)
+
+
 def _as_float(name: str, value: Any) -> float:
     if isinstance(value, NotImplementedError):
         raise AnswerError(f"{name}: not answered yet.")
@@ -93,10 +98,7 @@ def check_close(
         raise ValueError(f"rtol and atol must be non-negative, got rtol={rtol}, atol={atol}.")
     value = _as_float(name, actual)
     if not math.isclose(value, expected, rel_tol=rtol, abs_tol=atol):
-        message = f"{name} = {value:.6g}, but that is not right."
-        if hint:
-            message += f" Hint: {hint}"
-        raise AnswerError(message)
+        raise _wrong(f"{name} = {value:.6g}, but that is not right.", hint)
     return Feedback(f"✔ {name} = {value:.4g}: correct.")
 
 
@@ -150,9 +152,7 @@ def check_mcmc(
             f"{name} = {value:.4g} is {distance:.1f} Monte Carlo standard errors "
             f"(MCSE {mcse:.2g}) from the exact value; at most {n_mcse:g} are expected."
         )
-        if hint:
-            message += f" Hint: {hint}"
-        raise AnswerError(message)
+        raise _wrong(message, hint)
     return Feedback(f"✔ {name} = {value:.4g}: within {n_mcse:g} MCSE of the exact value. Correct.")
 
 

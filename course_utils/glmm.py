@@ -30,7 +30,7 @@ from __future__ import annotations
 import math
 import re
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -261,7 +261,6 @@ class GlmerFit:
     random_effects: pd.Series
     boundary: bool
     converged: bool
-    _hessian: np.ndarray = field(repr=False, compare=False)
 
     @property
     def deviance(self) -> float:
@@ -433,7 +432,6 @@ def glmer(formula: str, data: pd.DataFrame, nagq: int = 1) -> GlmerFit:
         ),
         boundary=boundary,
         converged=converged,
-        _hessian=hessian,
     )
 
 
