@@ -18,11 +18,14 @@ each group, :math:`\int \prod_i p(y_i \mid z) \, \phi(z) \, dz`, is approximated
 
 The deviance :math:`-2 \log L(\theta, \beta)` is minimized over :math:`\theta` and
 :math:`\beta` together, and standard errors come from the Hessian of the deviance with
-respect to all parameters, as lme4 computes them by default, so they carry the
-uncertainty about the variance.
+respect to all parameters, as lme4 computes them by default. That allows for the
+uncertainty about the variance, but only locally (to second order at the optimum); the
+plug-in alternative, which treats the SD as known, is :attr:`GlmerFit.se_given_sd`.
 
 Public interface: :func:`glmer` fits, :class:`GlmerFit` holds the result, :func:`lrt`
-compares two nested fits like R's ``anova(m0, m1)``.
+compares two nested fits like R's ``anova(m0, m1)``; :func:`profile_deviance` and
+:func:`profile_interval` give the profile likelihood of a fixed effect, and
+:func:`bootstrap_lrt` a parametric-bootstrap likelihood-ratio test.
 """
 
 from __future__ import annotations
@@ -37,7 +40,16 @@ import pandas as pd
 import patsy
 from scipy import optimize, special, stats
 
-__all__ = ["BoundaryFitWarning", "GlmerFit", "glmer", "lrt"]
+__all__ = [
+    "BootstrapLRT",
+    "BoundaryFitWarning",
+    "GlmerFit",
+    "bootstrap_lrt",
+    "glmer",
+    "lrt",
+    "profile_deviance",
+    "profile_interval",
+]
 
 _RANDOM_INTERCEPT = re.compile(r"\+?\s*\(\s*1\s*\|\s*([A-Za-z_][A-Za-z0-9_.]*)\s*\)")
 #: lme4's tolerance for calling a fit singular (``isSingular``).
@@ -242,8 +254,14 @@ class GlmerFit:
         Estimated variance and standard deviation of the random intercept.
     random_effects : pandas.Series
         Conditional modes of the random intercepts :math:`\\hat u_g`, indexed by group.
+    se_given_sd : pandas.Series
+        Standard errors of the fixed effects with the random-intercept SD held at its
+        estimate (the SD plugged in as if known): from the fixed-effects block of the
+        Hessian alone. Never larger than ``fixed["se"]``.
     boundary : bool
         True when the variance is estimated at zero (a singular fit).
+    converged : bool
+        True when the gradient of the deviance is small at the reported optimum.
     """
 
     formula: str
@@ -259,6 +277,7 @@ class GlmerFit:
     re_variance: float
     re_sd: float
     random_effects: pd.Series
+    se_given_sd: pd.Series
     boundary: bool
     converged: bool
 
@@ -405,7 +424,11 @@ def glmer(formula: str, data: pd.DataFrame, nagq: int = 1) -> GlmerFit:
     if boundary:  # no curvature in theta at zero: condition on theta = 0, as lme4 does
         beta_cov = np.linalg.inv(hessian[1:, 1:] / 2.0)
     beta = estimate[1:]
-    se = np.sqrt(np.diag(beta_cov))
+    se = _standard_errors(beta_cov)
+    try:
+        se_given_sd = _standard_errors(np.linalg.inv(hessian[1:, 1:] / 2.0))
+    except np.linalg.LinAlgError:
+        se_given_sd = np.full(len(beta), np.nan)
     z = beta / se
     fixed = pd.DataFrame(
         {"estimate": beta, "se": se, "z": z, "p": 2.0 * stats.norm.sf(np.abs(z))},
@@ -430,9 +453,20 @@ def glmer(formula: str, data: pd.DataFrame, nagq: int = 1) -> GlmerFit:
         random_effects=pd.Series(
             theta * modes, index=pd.Index(design.group_levels, name=design.group)
         ),
+        se_given_sd=pd.Series(se_given_sd, index=pd.Index(design.terms, name="term")),
         boundary=boundary,
         converged=converged,
     )
+
+
+def _standard_errors(covariance: np.ndarray) -> np.ndarray:
+    """Square roots of the diagonal; NaN where it is not positive.
+
+    A Hessian that is not positive definite (a flat or separated likelihood) leaves no
+    usable standard error: NaN rather than the square root of a negative number.
+    """
+    variances = np.diag(covariance)
+    return np.sqrt(np.where(variances > 0, variances, np.nan))
 
 
 def _gradient(function, x: np.ndarray, step: float = 1e-5) -> np.ndarray:
@@ -522,3 +556,163 @@ def lrt(m0: GlmerFit, m1: GlmerFit) -> pd.DataFrame:
     # Rows in order of size, like anova(): "m0" is always the smaller model.
     table = pd.DataFrame(rows, columns=columns, index=["m0", "m1"])
     return table.astype({"npar": "int64"})
+
+
+def _fixed_term_index(design: _Design, term: str) -> int:
+    if term not in design.terms:
+        raise ValueError(f"term {term!r} is not a fixed effect; the terms are {design.terms}.")
+    return design.terms.index(term)
+
+
+#: Starting values of the random-intercept SD for the global search of the profile.
+_PROFILE_THETA_STARTS = (0.0, 0.5, 1.5, 4.0, 10.0)
+
+
+def profile_deviance(
+    formula: str, data: pd.DataFrame, term: str, values, nagq: int = 1
+) -> pd.DataFrame:
+    """Profile deviance of one fixed effect: the deviance minimized over everything else.
+
+    For each value ``b`` of the coefficient of ``term``, the deviance is minimized over
+    the random-intercept SD and the other fixed effects. The profile over the SD can have
+    more than one local minimum (one near zero, one at a large SD), so each value is
+    searched from several starting SDs and the best result is kept.
+
+    Parameters
+    ----------
+    formula, data, nagq
+        As for :func:`glmer`.
+    term : str
+        A fixed-effect name, e.g. ``"method"``.
+    values : array_like
+        Finite values of the coefficient at which to profile.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``value``, ``deviance`` (minimized, -2 log-likelihood) and ``re_sd`` (the
+        SD at the minimum), one row per value.
+    """
+    if isinstance(nagq, bool) or not isinstance(nagq, (int, np.integer)) or not 1 <= nagq <= 25:
+        raise ValueError(f"nagq must be an integer from 1 to 25, got {nagq!r}.")
+    grid = np.atleast_1d(np.asarray(values, dtype=float))
+    if grid.ndim != 1 or grid.size == 0 or not np.isfinite(grid).all():
+        raise ValueError("values must be a non-empty 1-d array of finite numbers.")
+    design = _parse(formula, data)
+    j = _fixed_term_index(design, term)
+    deviance = _Deviance(design, int(nagq))
+    others = _starting_values(design)[1:]
+
+    def constrained(free: np.ndarray, b: float) -> float:
+        beta = np.insert(free[1:], j, b)
+        return deviance(np.concatenate(([free[0]], beta)))
+
+    rows = []
+    for b in grid:
+        best = None
+        for theta0 in _PROFILE_THETA_STARTS:
+            start = np.concatenate(([theta0], np.delete(others, j)))
+            result = optimize.minimize(
+                constrained, start, args=(b,), method="BFGS", options={"gtol": 1e-6}
+            )
+            if best is None or result.fun < best.fun:
+                best = result
+        rows.append((b, float(best.fun), abs(float(best.x[0]))))
+        others = np.insert(best.x[1:], j, b)  # warm start for the next value
+    return pd.DataFrame(rows, columns=["value", "deviance", "re_sd"])
+
+
+def profile_interval(
+    formula: str, data: pd.DataFrame, term: str, level: float = 0.95, nagq: int = 1
+) -> tuple[float, float]:
+    """Profile-likelihood confidence interval for one fixed effect.
+
+    The interval holds the values ``b`` whose profile deviance exceeds the minimum by at
+    most the ``level`` quantile of chi-square with 1 df (3.84 for 95%). An end that is
+    not reached within 50 standard errors of the estimate is returned as infinite.
+
+    Returns
+    -------
+    (lower, upper) : tuple of float
+    """
+    if not 0 < level < 1:
+        raise ValueError(f"level must be between 0 and 1, got {level!r}.")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", BoundaryFitWarning)
+        fit = glmer(formula, data, nagq=nagq)
+    if term not in fit.fixed.index:
+        terms = list(fit.fixed.index)
+        raise ValueError(f"term {term!r} is not a fixed effect; the terms are {terms}.")
+    estimate, se = (float(v) for v in fit.fixed.loc[term, ["estimate", "se"]])
+    cutoff = fit.deviance + stats.chi2.ppf(level, 1)
+
+    def excess(b: float) -> float:
+        return float(profile_deviance(formula, data, term, [b], nagq)["deviance"].iloc[0]) - cutoff
+
+    ends = []
+    for direction in (-1.0, 1.0):
+        inner, outer = estimate, estimate + direction * se
+        while excess(outer) < 0:
+            inner, outer = outer, outer + direction * se
+            if abs(outer - estimate) > 50 * se:
+                outer = None
+                break
+        if outer is None:
+            ends.append(direction * math.inf)
+        else:
+            ends.append(optimize.brentq(excess, min(inner, outer), max(inner, outer), xtol=1e-6))
+    return ends[0], ends[1]
+
+
+@dataclass(frozen=True)
+class BootstrapLRT:
+    """Result of :func:`bootstrap_lrt`."""
+
+    observed: float  #: the LRT statistic on the data
+    statistics: np.ndarray  #: the statistic on each data set simulated under the null
+    p_value: float  #: (1 + #(statistics >= observed)) / (1 + n_boot)
+    chi2_p_value: float  #: the usual p-value from chi-square with df degrees of freedom
+
+
+def bootstrap_lrt(
+    null_formula: str,
+    full_formula: str,
+    data: pd.DataFrame,
+    n_boot: int,
+    rng: np.random.Generator | int | None = None,
+    nagq: int = 1,
+) -> BootstrapLRT:
+    """Parametric-bootstrap likelihood-ratio test of a null model against a larger one.
+
+    Simulates ``n_boot`` data sets from the fitted null model (new random intercepts
+    drawn from its estimated SD each time), refits both models to each, and compares the
+    observed LRT statistic with the simulated ones instead of with chi-square.
+
+    Raises
+    ------
+    ValueError
+        If ``n_boot`` is not a positive integer, or the formulas are not nested fits of
+        the same data (as in :func:`lrt`).
+    """
+    if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 1:
+        raise ValueError(f"n_boot must be a positive integer, got {n_boot!r}.")
+    generator = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", BoundaryFitWarning)
+        m0 = glmer(null_formula, data, nagq=nagq)
+        m1 = glmer(full_formula, data, nagq=nagq)
+        table = lrt(m0, m1)
+        observed, df = float(table.loc["m1", "chisq"]), int(table.loc["m1", "df"])
+        design = _parse(null_formula, data)
+        offset = design.X @ m0.fixed["estimate"].to_numpy()
+        statistics = np.empty(n_boot)
+        simulated = data.copy()
+        for k in range(n_boot):
+            u = generator.normal(0.0, m0.re_sd, size=len(design.group_levels))
+            p = special.expit(offset + u[design.group_index])
+            simulated[design.response] = (generator.random(len(p)) < p).astype("int64")
+            null_fit = glmer(null_formula, simulated, nagq=nagq)
+            full_fit = glmer(full_formula, simulated, nagq=nagq)
+            statistics[k] = max(null_fit.deviance - full_fit.deviance, 0.0)
+    p_value = (1 + int(np.sum(statistics >= observed - 1e-9))) / (1 + n_boot)
+    return BootstrapLRT(observed, statistics, p_value, float(stats.chi2.sf(observed, df)))

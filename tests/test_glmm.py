@@ -234,3 +234,34 @@ def test_one_fit_takes_well_under_50_ms(tutoring):
         glmer(FULL, tutoring)
         times.append(time.perf_counter() - start)
     assert np.median(times) < 0.05, f"median fit time {np.median(times) * 1000:.1f} ms"
+
+
+def test_plug_in_standard_errors_hold_the_sd_fixed(tutoring):
+    """se_given_sd inverts the fixed-effects block of the Hessian, here recomputed with a
+    five-point stencil; it is never larger than the SE that allows for the SD."""
+    fit = glmer(FULL, tutoring)
+    deviance = _Deviance(_parse(FULL, tutoring), nagq=1)
+    beta = fit.fixed["estimate"].to_numpy()
+    h = 1e-3
+
+    def f(b):
+        return deviance(np.array([fit.re_sd, *b]))
+
+    def second(i, j):
+        ei, ej = np.eye(2)[i] * h, np.eye(2)[j] * h
+        if i == j:
+            return (
+                -f(beta + 2 * ei)
+                + 16 * f(beta + ei)
+                - 30 * f(beta)
+                + 16 * f(beta - ei)
+                - f(beta - 2 * ei)
+            ) / (12 * h**2)
+        return (f(beta + ei + ej) - f(beta + ei - ej) - f(beta - ei + ej) + f(beta - ei - ej)) / (
+            4 * h**2
+        )
+
+    hessian = np.array([[second(i, j) for j in range(2)] for i in range(2)])
+    expected = np.sqrt(np.diag(np.linalg.inv(hessian / 2)))
+    np.testing.assert_allclose(fit.se_given_sd.to_numpy(), expected, rtol=1e-4)
+    assert (fit.se_given_sd <= fit.fixed["se"] + 1e-12).all()
