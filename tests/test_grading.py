@@ -159,3 +159,57 @@ def test_workdir_inside_the_repository_is_refused(tmp_path):
     )
     assert result.returncode != 0 and "outside the repository" in result.stderr
     assert not (ROOT / "grading").exists()
+
+
+def answered_from_solution(lesson: str) -> str:
+    """The lesson with every answer cell filled in from the solution (markers removed)."""
+    name = f"{lesson}.ipynb"
+    solution = nbformat.read(ROOT / "solutions" / lesson / name, as_version=4)
+    answers = {
+        c.metadata.nbgrader.grade_id: c.source
+        for c in solution.cells
+        if c.metadata.get("nbgrader", {}).get("solution")
+    }
+    notebook = nbformat.read(ROOT / "lessons" / lesson / name, as_version=4)
+    for c in notebook.cells:
+        grade_id = c.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id in answers:
+            lines = answers[grade_id].splitlines()
+            c.source = "\n".join(line for line in lines if "### " not in line)
+    return nbformat.writes(notebook)
+
+
+def test_every_lesson_grades_full_when_answered_and_zero_when_blank(tmp_path):
+    """Each lesson, answered with the worked solutions, gets every point; handed in
+    unanswered it gets none, each exercise with the reason "not answered yet"."""
+    lessons = sorted(p.name for p in (ROOT / "lessons").iterdir() if p.is_dir())
+    submissions = tmp_path / "submissions"
+    for lesson in lessons:
+        for student, text in (
+            ("complete", answered_from_solution(lesson)),
+            ("blank", (ROOT / "lessons" / lesson / f"{lesson}.ipynb").read_text()),
+        ):
+            path = submissions / student / lesson / f"{lesson}.ipynb"
+            path.parent.mkdir(parents=True)
+            path.write_text(text)
+    output = tmp_path / "grades.csv"
+    result = subprocess.run(
+        [
+            *(sys.executable, "tools/grade.py", str(submissions)),
+            *("--output", str(output), "--workdir", str(tmp_path / "work")),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    with output.open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert {r["lesson"] for r in rows} == set(lessons)
+    for row in rows:
+        if row["student"] == "complete":
+            assert row["points"] == row["max_points"], row
+        else:
+            assert row["points"] == "0", row
+            assert "not answered yet" in row["reason"], row
