@@ -74,6 +74,19 @@ def log_kernel(
     return np.where(inside, value, -np.inf)
 
 
+def _integral(lower: float, upper: float, heads, tails, a, b, k) -> float:
+    """Adaptive quadrature of the unnormalized posterior from ``lower`` to ``upper``."""
+    value, _ = integrate.quad(
+        lambda p: math.exp(float(log_kernel(p, heads, tails, a, b, k))),
+        lower,
+        upper,
+        epsabs=0.0,
+        epsrel=1e-12,
+        limit=200,
+    )
+    return float(value)
+
+
 def normalizing_constant(
     heads: float = 0,
     tails: float = 0,
@@ -92,15 +105,7 @@ def normalizing_constant(
         ``"grid"``: the midpoint rule on ``n_grid`` equal cells.
     """
     if method == "quad":
-        value, _ = integrate.quad(
-            lambda p: math.exp(float(log_kernel(p, heads, tails, a, b, k))),
-            0.0,
-            1.0,
-            epsabs=0.0,
-            epsrel=1e-12,
-            limit=200,
-        )
-        return float(value)
+        return _integral(0.0, 1.0, heads, tails, a, b, k)
     if method == "grid":
         if isinstance(n_grid, bool) or not isinstance(n_grid, (int, np.integer)) or n_grid < 1:
             raise ValueError(f"n_grid must be a positive integer, got {n_grid!r}.")
@@ -132,14 +137,7 @@ def credible_interval(
     total = normalizing_constant(heads, tails, a, b, k)
 
     def cdf(x: float) -> float:
-        value, _ = integrate.quad(
-            lambda p: math.exp(float(log_kernel(p, heads, tails, a, b, k))),
-            0.0,
-            x,
-            epsabs=0.0,
-            epsrel=1e-12,
-        )
-        return value / total
+        return _integral(0.0, x, heads, tails, a, b, k) / total
 
     tail = (1 - level) / 2
     low = optimize.brentq(lambda x: cdf(x) - tail, 0.0, 1.0, xtol=1e-12)

@@ -70,6 +70,20 @@ def tree_checksums(folder: Path) -> dict[str, str]:
     }
 
 
+def run_grading(submissions: Path, output: Path, workdir: Path, *extra: str):
+    """Run the grading command as an instructor would; return the completed process."""
+    return subprocess.run(
+        [
+            *(sys.executable, "tools/grade.py", str(submissions)),
+            *("--output", str(output), "--workdir", str(workdir), *extra),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+
+
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     """Grade the eight submissions once; return (rows by student, checksums, result)."""
@@ -81,17 +95,7 @@ def graded(tmp_path_factory):
         path.write_text(text)
     before = tree_checksums(submissions)
     output = base / "grades.csv"
-    result = subprocess.run(
-        [
-            *(sys.executable, "tools/grade.py", str(submissions)),
-            *("--output", str(output), "--workdir", str(base / "work")),
-            *("--timeout", str(TIMEOUT)),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    result = run_grading(submissions, output, base / "work", "--timeout", str(TIMEOUT))
     assert result.returncode == 0, result.stdout + result.stderr
     with output.open() as handle:
         rows = list(csv.DictReader(handle))
@@ -193,16 +197,7 @@ def test_every_lesson_grades_full_when_answered_and_zero_when_blank(tmp_path):
             path.parent.mkdir(parents=True)
             path.write_text(text)
     output = tmp_path / "grades.csv"
-    result = subprocess.run(
-        [
-            *(sys.executable, "tools/grade.py", str(submissions)),
-            *("--output", str(output), "--workdir", str(tmp_path / "work")),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
+    result = run_grading(submissions, output, tmp_path / "work")
     assert result.returncode == 0, result.stdout + result.stderr
     with output.open() as handle:
         rows = list(csv.DictReader(handle))
