@@ -22,6 +22,7 @@ __all__ = [
     "check_close",
     "check_mcmc",
     "check_raises",
+    "check_same_model",
 ]
 
 
@@ -181,3 +182,71 @@ def check_raises(
             f"{name} should raise {exception.__name__}, but raised {type(err).__name__}: {err}"
         ) from err
     raise AnswerError(f"{name} should raise {exception.__name__}, but returned normally.")
+
+
+def _natural_logp(model: Any) -> Callable[[dict], float]:
+    """The model's log density (no Jacobian) as a function of natural-scale values by name."""
+    logp = model.compile_logp(jacobian=False)
+    forwards = {}
+    for rv in model.free_RVs:
+        transform = model.rvs_to_transforms.get(rv)
+        name = model.rvs_to_values[rv].name
+        forwards[rv.name] = (name, transform, rv.owner.inputs)
+
+    def evaluate(values: dict) -> float:
+        point = {}
+        for rv_name, (name, transform, inputs) in forwards.items():
+            value = values[rv_name]
+            point[name] = value if transform is None else transform.forward(value, *inputs).eval()
+        return float(logp(point))
+
+    return evaluate
+
+
+def check_same_model(
+    name: str,
+    model: Any,
+    reference: Any,
+    *,
+    n_points: int = 4,
+    seed: int = 0,
+    hint: str = "",
+) -> Feedback:
+    """Check that a PyMC model has the same free variables and log density as a reference.
+
+    Both log densities are evaluated at ``n_points`` draws from the reference's prior, on
+    the natural scale of each variable (so the transforms PyMC picks do not matter); they
+    must agree to 1e-8 relative. Models that differ only in how they are written
+    (``Uniform(0, 1)`` for ``Beta(1, 1)``, another order of statements) pass.
+
+    Raises
+    ------
+    AnswerError
+        If ``model`` is not a PyMC model, names other free variables, or has another
+        log density.
+    """
+    import pymc as pm
+
+    if isinstance(model, NotImplementedError):
+        raise AnswerError(f"{name}: not answered yet.")
+    if not isinstance(model, pm.Model):
+        raise AnswerError(f"{name} should be a pymc.Model, got {type(model).__name__}.")
+    expected = sorted(rv.name for rv in reference.free_RVs)
+    found = sorted(rv.name for rv in model.free_RVs)
+    if found != expected:
+        raise _wrong(f"{name} has the free variables {found}; expected {expected}.", hint)
+    logp, reference_logp = _natural_logp(model), _natural_logp(reference)
+    draws = pm.draw(reference.free_RVs, draws=n_points, random_seed=seed)
+    for i in range(n_points):
+        values = {rv.name: draw[i] for rv, draw in zip(reference.free_RVs, draws, strict=True)}
+        try:
+            value = logp(values)
+        except Exception as err:  # e.g. shapes that do not fit the reference's
+            raise _wrong(f"{name}: its log density cannot be evaluated ({err}).", hint) from err
+        target = reference_logp(values)
+        if not math.isclose(value, target, rel_tol=1e-8, abs_tol=1e-8):
+            raise _wrong(
+                f"{name}: log density {value:.6g} where the reference model has {target:.6g}.",
+                hint,
+            )
+    return Feedback(f"✔ {name}: same variables and log density as the reference. Correct.")

@@ -1,0 +1,136 @@
+r"""Reference builders for every PyMC model the course fits.
+
+Each builder returns a fresh :class:`pymc.Model`; the lessons write the same models out
+cell by cell, and the tests check that both have the same log density, so later cells
+and the tests never depend on a student's answer.
+
+* :func:`beta_binomial`: lesson 4's first PyMC program, the lecture's Stan model
+  ``p ~ beta(1, 1); r ~ binomial(n, p)``.
+* :func:`tutoring_mixed_logit`: lesson 4's Bayesian version of the mixed logit of
+  lessons 1 and 2, non-centred.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+import pandas as pd
+import pymc as pm
+
+__all__ = ["TUTORING_COLUMNS", "beta_binomial", "tutoring_mixed_logit"]
+
+#: Columns that :func:`tutoring_mixed_logit` needs in its data frame.
+TUTORING_COLUMNS = ("site_id", "method", "passed")
+
+
+def _check_count(name: str, value, minimum: int = 0) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise ValueError(f"{name} must be an integer, got {value!r}.")
+    if value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, got {value}.")
+    return int(value)
+
+
+def _check_positive(name: str, value) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ValueError(f"{name} must be a number, got {value!r}.")
+    if not np.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be a positive, finite number, got {value}.")
+    return float(value)
+
+
+def beta_binomial(n: int, r: int) -> pm.Model:
+    r"""The beta-binomial model: :math:`p \sim \mathrm{Beta}(1, 1)`, :math:`r \sim
+    \mathrm{Binomial}(n, p)`.
+
+    Parameters
+    ----------
+    n : int
+        Number of trials (at least 1).
+    r : int
+        Number of successes, ``0 <= r <= n``.
+
+    Returns
+    -------
+    pymc.Model
+        One free variable, ``p``; the observed variable is ``r``. The exact posterior is
+        :math:`\mathrm{Beta}(1 + r, 1 + n - r)`.
+    """
+    n = _check_count("n", n, minimum=1)
+    r = _check_count("r", r)
+    if r > n:
+        raise ValueError(f"r must be at most n = {n}, got {r}.")
+    with pm.Model() as model:
+        p = pm.Beta("p", alpha=1.0, beta=1.0)
+        pm.Binomial("r", n=n, p=p, observed=r)
+    return model
+
+
+def _tutoring_arrays(data: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, list]:
+    """Validated (site index, method, passed) arrays and the site labels."""
+    if not isinstance(data, pd.DataFrame):
+        raise ValueError(f"data must be a pandas DataFrame, got {type(data).__name__}.")
+    missing = [column for column in TUTORING_COLUMNS if column not in data.columns]
+    if missing:
+        raise ValueError(f"data is missing the column(s) {missing}; it needs {TUTORING_COLUMNS}.")
+    if len(data) == 0:
+        raise ValueError("data has no rows.")
+    for column in TUTORING_COLUMNS:
+        if data[column].isna().any():
+            raise ValueError(f"data: column {column!r} has missing values.")
+    arrays = {}
+    for column in ("method", "passed"):
+        values = pd.to_numeric(data[column], errors="coerce").to_numpy(dtype=float)
+        if not np.isin(values, (0.0, 1.0)).all():
+            raise ValueError(f"data: column {column!r} must be binary 0/1.")
+        arrays[column] = values.astype(np.int64)
+    site_index, sites = pd.factorize(data["site_id"], sort=True)
+    return site_index, arrays["method"], arrays["passed"], sites.tolist()
+
+
+def tutoring_mixed_logit(
+    data: pd.DataFrame, prior_sd: float = 2.5, site_sd_prior_sd: float | None = None
+) -> pm.Model:
+    r"""The Bayesian mixed logit of the tutoring experiment, non-centred.
+
+    .. math::
+
+        \beta_0, \beta_\text{method} \sim \mathrm{Normal}(0, s), \quad
+        \sigma_\text{site} \sim \mathrm{HalfNormal}(s_\sigma), \quad
+        z_s \sim \mathrm{Normal}(0, 1), \quad u_s = \sigma_\text{site} z_s,
+
+        \operatorname{logit} p_i = \beta_0 + \beta_\text{method}\,\text{method}_i
+        + u_{\text{site}(i)}, \qquad \text{passed}_i \sim \mathrm{Bernoulli}(p_i).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Columns ``site_id``, ``method`` (0/1) and ``passed`` (0/1), one row per student.
+    prior_sd : float
+        :math:`s`, the prior SD of the intercept and the method effect (log-odds).
+    site_sd_prior_sd : float, optional
+        :math:`s_\sigma`, the scale of the half-normal prior on the site SD; defaults to
+        ``prior_sd``.
+
+    Returns
+    -------
+    pymc.Model
+        Free variables ``intercept``, ``method``, ``sigma_site`` and ``z`` (dimension
+        ``site``); deterministic ``u = sigma_site * z`` (dimension ``site``, the site
+        effects on the log-odds scale); observed ``passed``.
+    """
+    prior_sd = _check_positive("prior_sd", prior_sd)
+    site_sd_prior_sd = _check_positive(
+        "site_sd_prior_sd", prior_sd if site_sd_prior_sd is None else site_sd_prior_sd
+    )
+    site_index, method, passed, sites = _tutoring_arrays(data)
+    with pm.Model(coords={"site": sites, "student": list(range(len(passed)))}) as model:
+        intercept = pm.Normal("intercept", mu=0.0, sigma=prior_sd)
+        method_effect = pm.Normal("method", mu=0.0, sigma=prior_sd)
+        sigma_site = pm.HalfNormal("sigma_site", sigma=site_sd_prior_sd)
+        z = pm.Normal("z", mu=0.0, sigma=1.0, dims="site")
+        u = pm.Deterministic("u", sigma_site * z, dims="site")
+        logit_p = intercept + method_effect * method + u[site_index]
+        pm.Bernoulli("passed", logit_p=logit_p, observed=passed, dims="student")
+    return model
