@@ -9,12 +9,16 @@ from __future__ import annotations
 import io
 
 import ipywidgets as widgets
+import numpy as np
 from IPython.display import Image, display
 from matplotlib.figure import Figure
+from scipy import interpolate
 
+from course_utils.exact import ExactSummary, TutoringPosterior
 from course_utils.posterior import PosteriorCurves, posterior_curves
+from course_utils.priors import PriorPredictive, prior_predictive
 
-__all__ = ["PosteriorExplorer"]
+__all__ = ["PosteriorExplorer", "PriorPredictiveExplorer", "SiteSDPriorExplorer"]
 
 
 def _png(figure: Figure) -> bytes:
@@ -80,10 +84,145 @@ class PosteriorExplorer:
             axes.relim()
             axes.autoscale_view()
         self.png = _png(self.figure)
-        with self.output:
-            self.output.clear_output(wait=True)
-            display(Image(data=self.png, format="png"))
+        _show(self.output, self.png)
         return curves
+
+    def _ipython_display_(self) -> None:
+        display(self.widget)
+
+
+def _show(output: widgets.Output, png: bytes) -> None:
+    with output:
+        output.clear_output(wait=True)
+        display(Image(data=png, format="png"))
+
+
+class PriorPredictiveExplorer:
+    """A slider for the prior SD of log-odds coefficients (lesson 4's prior predictive).
+
+    Left: the density of the old method's pass probability, expit(intercept); right: a
+    histogram of the difference in pass probability between the methods, both under
+    Normal(0, prior SD) priors on the intercept and the method effect. The computation is
+    :func:`course_utils.priors.prior_predictive`.
+    """
+
+    def __init__(self, prior_sd: float = 2.5) -> None:
+        self.sliders = {
+            "prior_sd": widgets.FloatSlider(
+                value=prior_sd, min=0.25, max=10, step=0.25, description="prior SD"
+            )
+        }
+        self.output = widgets.Output()
+        self.figure = Figure(figsize=(9, 3.2), dpi=80)
+        self._left, self._right = self.figure.subplots(1, 2)
+        self.figure.subplots_adjust(left=0.08, right=0.98, bottom=0.16, top=0.86, wspace=0.25)
+        self._bins = np.linspace(-1, 1, 41)
+        result = self._compute()
+        (self._density,) = self._left.plot(result.p_grid, result.density)
+        self._left.set(xlabel="pass probability, old method", ylabel="prior density")
+        counts, _ = np.histogram(result.difference, bins=self._bins, density=True)
+        self._bars = self._right.stairs(counts, self._bins, fill=True, color="C1")
+        self._right.set(xlabel="p(new) - p(old)", ylabel="prior density")
+        self.sliders["prior_sd"].observe(lambda _change: self.update(), names="value")
+        self.widget = widgets.VBox([*self.sliders.values(), self.output])
+        self.update()
+
+    def _compute(self) -> PriorPredictive:
+        return prior_predictive(self.sliders["prior_sd"].value)
+
+    def update(self) -> PriorPredictive:
+        """Recompute for the slider's prior SD and redraw; return the prior predictive."""
+        result = self._compute()
+        self._density.set_ydata(result.density)
+        self._left.set_ylim(0, max(3.0, 1.05 * result.density.max()))
+        self._left.set_title(f"P(0.05 < p < 0.95) = {result.prob_moderate:.3f}")
+        counts, _ = np.histogram(result.difference, bins=self._bins, density=True)
+        self._bars.set_data(counts)
+        self._right.set_ylim(0, max(3.0, 1.05 * counts.max()))
+        self._right.set_title(f"P(|difference| > 0.5) = {result.prob_large_difference:.3f}")
+        self.png = _png(self.figure)
+        _show(self.output, self.png)
+        return result
+
+    def _ipython_display_(self) -> None:
+        display(self.widget)
+
+
+class SiteSDPriorExplorer:
+    """A slider for the half-normal scale of the site-SD prior in the tutoring model.
+
+    Shows the exact posterior of the method effect and of the site SD (by numerical
+    integration, :class:`course_utils.exact.TutoringPosterior`, reweighted: a few
+    milliseconds, no MCMC), with P(method effect < 0) in the title.
+    """
+
+    def __init__(self, grid: TutoringPosterior, site_sd_prior_sd: float = 2.5) -> None:
+        self.grid = grid
+        self.sliders = {
+            "site_sd_prior_sd": widgets.FloatLogSlider(
+                value=site_sd_prior_sd,
+                base=10,
+                min=-1,
+                max=np.log10(grid.max_site_sd_prior_sd),
+                step=0.05,
+                description="site-SD prior scale",
+                style={"description_width": "initial"},
+            )
+        }
+        self.output = widgets.Output()
+        self.figure = Figure(figsize=(9, 3.2), dpi=80)
+        self._left, self._right = self.figure.subplots(1, 2)
+        self.figure.subplots_adjust(left=0.07, right=0.98, bottom=0.16, top=0.86, wspace=0.25)
+        result = self._compute()
+        self._method_axis = np.linspace(-9, 5, 300)
+        (self._method,) = self._left.plot(self._method_axis, self._method_curve(result))
+        self._left.axvline(0, color="0.5", lw=0.8)
+        self._left.set(xlabel="method effect (log-odds)", ylabel="posterior density", xlim=(-9, 5))
+        sigma_axis = np.linspace(0.005, 10, 400)
+        self._sigma_axis = sigma_axis
+        (self._sigma,) = self._right.plot(sigma_axis, self._sigma_curve(result), label="posterior")
+        (self._sigma_prior,) = self._right.plot(
+            sigma_axis, self._prior_curve(), "--", color="0.5", label="prior"
+        )
+        self._right.set(xlabel=r"site SD $\sigma$", ylabel="density", xlim=(0, 10))
+        self._right.legend(fontsize=8)
+        self.sliders["site_sd_prior_sd"].observe(lambda _change: self.update(), names="value")
+        self.widget = widgets.VBox([*self.sliders.values(), self.output])
+        self.update()
+
+    def _compute(self) -> ExactSummary:
+        return self.grid.summary(2.5, self.sliders["site_sd_prior_sd"].value)
+
+    def _method_curve(self, result: ExactSummary) -> np.ndarray:
+        """The grid density, smoothly interpolated for drawing."""
+        spline = interpolate.CubicSpline(result.method_grid, result.method_density)
+        return np.clip(spline(self._method_axis), 0, None)
+
+    def _sigma_curve(self, result: ExactSummary) -> np.ndarray:
+        spline = interpolate.CubicSpline(np.log(result.sigma_grid), result.sigma_density)
+        return np.clip(spline(np.log(self._sigma_axis)), 0, None)
+
+    def _prior_curve(self) -> np.ndarray:
+        scale = self.sliders["site_sd_prior_sd"].value
+        return np.sqrt(2 / np.pi) / scale * np.exp(-0.5 * (self._sigma_axis / scale) ** 2)
+
+    def update(self) -> ExactSummary:
+        """Recompute the exact posterior for the slider's prior scale and redraw."""
+        result = self._compute()
+        method_curve = self._method_curve(result)
+        self._method.set_ydata(method_curve)
+        self._left.set_ylim(0, 1.1 * method_curve.max())
+        self._left.set_title(
+            f"P(method < 0) = {result.prob_method_negative:.3f}, mean {result.mean['method']:.2f}"
+        )
+        sigma_curve, prior_curve = self._sigma_curve(result), self._prior_curve()
+        self._sigma.set_ydata(sigma_curve)
+        self._sigma_prior.set_ydata(prior_curve)
+        self._right.set_ylim(0, 1.1 * max(sigma_curve.max(), min(prior_curve.max(), 3.0)))
+        self._right.set_title(f"site SD: posterior mean {result.mean['sigma_site']:.2f}")
+        self.png = _png(self.figure)
+        _show(self.output, self.png)
+        return result
 
     def _ipython_display_(self) -> None:
         display(self.widget)
