@@ -8,6 +8,8 @@ and the tests never depend on a student's answer.
   ``p ~ beta(1, 1); r ~ binomial(n, p)``.
 * :func:`tutoring_mixed_logit`: lesson 4's Bayesian version of the mixed logit of
   lessons 1 and 2, non-centred.
+* :func:`eight_schools`: lesson 5's hierarchical normal model, centred or non-centred,
+  with BDA's flat prior on (mu, tau).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import numpy as np
 import pandas as pd
 import pymc as pm
 
-__all__ = ["TUTORING_COLUMNS", "beta_binomial", "tutoring_mixed_logit"]
+__all__ = ["TUTORING_COLUMNS", "beta_binomial", "eight_schools", "tutoring_mixed_logit"]
 
 #: Columns that :func:`tutoring_mixed_logit` needs in its data frame.
 TUTORING_COLUMNS = ("site_id", "method", "passed")
@@ -133,4 +135,47 @@ def tutoring_mixed_logit(
         u = pm.Deterministic("u", sigma_site * z, dims="site")
         logit_p = intercept + method_effect * method + u[site_index]
         pm.Bernoulli("passed", logit_p=logit_p, observed=passed, dims="student")
+    return model
+
+
+def eight_schools(y, sigma, centered: bool = False, names=None) -> pm.Model:
+    r"""The eight-schools model with the flat prior of Bayesian Data Analysis.
+
+    .. math::
+
+        p(\mu, \tau) \propto 1 \ (\tau > 0), \qquad
+        \theta_j \sim \mathrm{Normal}(\mu, \tau), \qquad
+        y_j \sim \mathrm{Normal}(\theta_j, \sigma_j).
+
+    Parameters
+    ----------
+    y, sigma : array_like
+        Estimated effects and their known standard errors, one per school.
+    centered : bool
+        ``True`` samples ``theta`` directly (the funnel; divergences); ``False`` (the
+        default) samples ``eta ~ Normal(0, 1)`` and sets ``theta = mu + tau * eta``.
+    names : sequence, optional
+        Labels of the schools (coordinate ``school``); default A, B, C, ...
+
+    Returns
+    -------
+    pymc.Model
+        Free variables ``mu``, ``tau`` and ``theta`` (centred) or ``eta`` (non-centred,
+        with ``theta`` deterministic); all over the coordinate ``school``.
+    """
+    from course_utils.eight_schools import _data
+
+    y, sigma = _data(y, sigma)
+    names = list(names) if names is not None else [chr(ord("A") + j) for j in range(y.size)]
+    if len(names) != y.size:
+        raise ValueError(f"names must have {y.size} labels, got {len(names)}.")
+    with pm.Model(coords={"school": names}) as model:
+        mu = pm.Flat("mu")
+        tau = pm.HalfFlat("tau")
+        if centered:
+            theta = pm.Normal("theta", mu=mu, sigma=tau, dims="school")
+        else:
+            eta = pm.Normal("eta", mu=0.0, sigma=1.0, dims="school")
+            theta = pm.Deterministic("theta", mu + tau * eta, dims="school")
+        pm.Normal("y", mu=theta, sigma=sigma, observed=y, dims="school")
     return model

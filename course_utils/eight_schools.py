@@ -1,0 +1,356 @@
+r"""The eight schools: the hierarchical normal model of lesson 5, by hand and exactly.
+
+The model (Bayesian Data Analysis, 3rd ed., section 5.5), with :math:`\sigma_j` known:
+
+.. math::
+
+    y_j \sim \mathrm{Normal}(\theta_j, \sigma_j), \qquad
+    \theta_j \sim \mathrm{Normal}(\mu, \tau), \qquad p(\mu, \tau) \propto 1 .
+
+Given :math:`(\mu, \tau)` the :math:`\theta_j` are independent normals
+(:func:`conditional_theta`), and integrating them out gives
+:math:`y_j \sim \mathrm{Normal}(\mu, \sqrt{\sigma_j^2 + \tau^2})`, so the marginal
+posterior of :math:`(\lambda_1, \lambda_2) = (\mu, \log\tau)` is
+(:func:`log_marginal_posterior`, with the Jacobian :math:`\tau` of the change of variables)
+
+.. math::
+
+    \log p(\lambda \mid y) = \sum_j \left[ -\tfrac12 \log(e^{2\lambda_2} + \sigma_j^2)
+    - \frac{(\lambda_1 - y_j)^2}{2(\sigma_j^2 + e^{2\lambda_2})} \right] + \lambda_2
+    + \text{const}.
+
+:func:`exact_posterior` integrates :math:`\mu` out analytically (it is normal given
+:math:`\tau`) and :math:`\tau` by adaptive quadrature, with no sampling; every Monte Carlo
+number of the lesson is shown next to it.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+import pandas as pd
+from scipy import integrate, optimize, stats
+
+__all__ = [
+    "TAU_PRIORS",
+    "conditional_theta",
+    "draw_theta",
+    "exact_posterior",
+    "log_marginal_posterior",
+    "posterior_mode",
+    "prob_exceeds",
+    "prob_greater",
+    "shrinkage",
+    "tau_posterior",
+]
+
+#: Priors on tau that :func:`exact_posterior` knows (besides flat, each takes a scale).
+TAU_PRIORS = ("flat", "half-cauchy", "half-normal")
+
+
+def _data(y, sigma) -> tuple[np.ndarray, np.ndarray]:
+    """Validated 1-d float arrays of estimates and standard errors."""
+    y = np.asarray(y, dtype=float)
+    sigma = np.asarray(sigma, dtype=float)
+    if y.ndim != 1 or sigma.ndim != 1:
+        raise ValueError(f"y and sigma must be 1-d, got shapes {y.shape} and {sigma.shape}.")
+    if y.shape != sigma.shape:
+        raise ValueError(f"y and sigma must have the same length, got {y.size} and {sigma.size}.")
+    if y.size < 2:
+        raise ValueError(f"need at least 2 groups, got {y.size}.")
+    if not np.isfinite(y).all():
+        raise ValueError("y must be finite (no NaN or infinity).")
+    if not np.isfinite(sigma).all() or (sigma <= 0).any():
+        raise ValueError("sigma must be positive and finite.")
+    return y, sigma
+
+
+def _positive(name: str, value) -> np.ndarray:
+    array = np.asarray(value, dtype=float)
+    if not np.isfinite(array).all() or (array <= 0).any():
+        raise ValueError(f"{name} must be positive and finite.")
+    return array
+
+
+def log_marginal_posterior(lam1, lam2, y, sigma) -> np.ndarray:
+    r"""log p(lambda_1 = mu, lambda_2 = log tau | y), flat prior on (mu, tau), with the
+    Jacobian; up to a constant. Vectorized: ``lam1`` and ``lam2`` broadcast together."""
+    y, sigma = _data(y, sigma)
+    lam1, lam2 = np.broadcast_arrays(np.asarray(lam1, dtype=float), np.asarray(lam2, dtype=float))
+    if not (np.isfinite(lam1).all() and np.isfinite(lam2).all()):
+        raise ValueError("lam1 and lam2 must be finite.")
+    variance = np.exp(2 * lam2)[..., None] + sigma**2
+    terms = -0.5 * np.log(variance) - (lam1[..., None] - y) ** 2 / (2 * variance)
+    return terms.sum(axis=-1) + lam2
+
+
+def _hessian(function, x: np.ndarray, step: float = 1e-4) -> np.ndarray:
+    """Central finite-difference Hessian of a smooth scalar function."""
+    n = x.size
+    hessian = np.empty((n, n))
+    for i in range(n):
+        for j in range(n):
+            e_i, e_j = np.eye(n)[i] * step, np.eye(n)[j] * step
+            hessian[i, j] = (
+                function(x + e_i + e_j)
+                - function(x + e_i - e_j)
+                - function(x - e_i + e_j)
+                + function(x - e_i - e_j)
+            ) / (4 * step**2)
+    return 0.5 * (hessian + hessian.T)
+
+
+def posterior_mode(y, sigma) -> tuple[np.ndarray, np.ndarray]:
+    """Mode of log p(lambda | y) and the inverse negative Hessian there.
+
+    Returns
+    -------
+    (mode, cov) : (array of 2, 2 x 2 array)
+        ``mode = (mu, log tau)`` at the maximum; ``cov``, the covariance of the normal
+        approximation.
+    """
+    y, sigma = _data(y, sigma)
+
+    def negative(lam: np.ndarray) -> float:
+        return -float(log_marginal_posterior(lam[0], lam[1], y, sigma))
+
+    start = np.array([np.average(y, weights=sigma**-2), np.log(np.std(y) + 1.0)])
+    result = optimize.minimize(negative, start, method="BFGS", options={"gtol": 1e-10})
+    mode = result.x
+    hessian = _hessian(negative, mode)
+    if not np.all(np.linalg.eigvalsh(hessian) > 0):
+        raise ValueError("the log marginal posterior has no interior maximum for these data.")
+    return mode, np.linalg.inv(hessian)
+
+
+def shrinkage(tau, sigma) -> np.ndarray:
+    r"""Shrinkage factors :math:`B_j = \tau^{-2} / (\tau^{-2} + \sigma_j^{-2})`.
+
+    ``tau`` is a number or an array of draws; the result has a last axis over groups."""
+    tau = _positive("tau", tau)
+    sigma = _positive("sigma", sigma)
+    return sigma**2 / (sigma**2 + np.asarray(tau)[..., None] ** 2)
+
+
+def conditional_theta(mu, tau, y, sigma) -> tuple[np.ndarray, np.ndarray]:
+    r"""Mean and variance of :math:`\theta_j \mid \mu, \tau, y` (normal).
+
+    :math:`\hat\theta_j = (y_j/\sigma_j^2 + \mu/\tau^2)/(1/\sigma_j^2 + 1/\tau^2)`,
+    :math:`V_j = 1/(1/\sigma_j^2 + 1/\tau^2)`. ``mu`` and ``tau`` broadcast together (one
+    value per draw); the results have an extra last axis over groups.
+    """
+    y, sigma = _data(y, sigma)
+    mu = np.asarray(mu, dtype=float)
+    if not np.isfinite(mu).all():
+        raise ValueError("mu must be finite.")
+    tau = _positive("tau", tau)
+    mu, tau = np.broadcast_arrays(mu, tau)
+    precision = 1 / sigma**2 + 1 / tau[..., None] ** 2
+    theta_hat = (y / sigma**2 + mu[..., None] / tau[..., None] ** 2) / precision
+    return theta_hat, 1 / precision
+
+
+def draw_theta(mu, tau, y, sigma, rng: np.random.Generator) -> np.ndarray:
+    """One draw of the vector theta for each (mu, tau) draw: shape (..., groups)."""
+    if not isinstance(rng, np.random.Generator):
+        raise ValueError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}.")
+    theta_hat, variance = conditional_theta(mu, tau, y, sigma)
+    return theta_hat + np.sqrt(variance) * rng.standard_normal(theta_hat.shape)
+
+
+def _log_tau_prior(tau, prior: str, scale: float | None):
+    if prior == "flat":
+        return 0.0 * tau
+    if prior == "half-cauchy":
+        return -np.log1p((tau / scale) ** 2)
+    return -0.5 * (tau / scale) ** 2  # half-normal
+
+
+def _check_prior(prior: str, scale) -> float | None:
+    if prior not in TAU_PRIORS:
+        raise ValueError(f"tau_prior must be one of {TAU_PRIORS}, got {prior!r}.")
+    if prior == "flat":
+        return None
+    if isinstance(scale, bool) or not isinstance(scale, numbers.Real):
+        raise ValueError(f"tau_scale must be a number for a {prior} prior, got {scale!r}.")
+    if not math.isfinite(scale) or scale <= 0:
+        raise ValueError(f"tau_scale must be positive and finite, got {scale}.")
+    return float(scale)
+
+
+class _TauGivenY:
+    """Everything that is analytic given tau: p(tau | y) up to a constant, mu | tau, y."""
+
+    def __init__(self, y, sigma, prior: str, scale: float | None):
+        self.y, self.sigma, self.prior, self.scale = y, sigma, prior, scale
+        # log p(tau | y) near its maximum, so that the integrand is O(1) there
+        grid = np.exp(np.linspace(-8, 8, 801)) * np.max(sigma)
+        self.log_peak = float(np.max(self.log_density(grid)))
+
+    def mu_given_tau(self, tau):
+        """Mean and variance of mu | tau, y (normal); vectorized over tau."""
+        weights = 1 / (self.sigma**2 + np.asarray(tau, dtype=float)[..., None] ** 2)
+        total = weights.sum(axis=-1)
+        return (weights * self.y).sum(axis=-1) / total, 1 / total
+
+    def log_density(self, tau):
+        """log p(tau | y) + const: mu integrated out (BDA eq. 5.21) times the prior."""
+        tau = np.asarray(tau, dtype=float)
+        mu_hat, v_mu = self.mu_given_tau(tau)
+        variance = self.sigma**2 + tau[..., None] ** 2
+        return (
+            0.5 * np.log(v_mu)
+            - 0.5 * np.log(variance).sum(axis=-1)
+            - ((self.y - mu_hat[..., None]) ** 2 / (2 * variance)).sum(axis=-1)
+            + _log_tau_prior(tau, self.prior, self.scale)
+        )
+
+    def density(self, tau):
+        return np.exp(self.log_density(tau) - self.log_peak)
+
+    def theta_moments(self, tau: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Mean and variance of theta_j | tau, y (normal), and the shrinkage B_j."""
+        mu_hat, v_mu = self.mu_given_tau(tau)
+        b = self.sigma**2 / (self.sigma**2 + tau**2)
+        mean = (1 - b) * self.y + b * mu_hat
+        variance = (1 - b) * self.sigma**2 + b**2 * v_mu  # V_j = (1 - B_j) sigma_j^2
+        return mean, variance, b
+
+
+_BREAKS = np.array([0.0, 0.5, 1, 2, 4, 8, 16])  # times max(sigma): where p(tau | y) bends
+
+
+def _integrate(function, posterior: _TauGivenY) -> tuple[float, np.ndarray]:
+    """The integral over tau in [0, inf) of p(tau | y) (unnormalized), and the posterior
+    expectation of the vector-valued ``function(tau)``. Adaptive quadrature on pieces."""
+    breaks = np.max(posterior.sigma) * _BREAKS
+
+    def integrand(tau: float) -> np.ndarray:
+        density = posterior.density(tau)
+        return np.append(density, density * np.asarray(function(tau), dtype=float))
+
+    total = 0.0
+    for low, high in zip(breaks, [*breaks[1:], np.inf], strict=True):
+        total = total + integrate.quad_vec(integrand, low, high, epsabs=1e-13, epsrel=1e-12)[0]
+    return float(total[0]), total[1:] / total[0]
+
+
+def _posterior(y, sigma, tau_prior: str, tau_scale, min_groups: int) -> _TauGivenY:
+    y, sigma = _data(y, sigma)
+    scale = _check_prior(tau_prior, tau_scale)
+    if tau_prior == "flat" and y.size < min_groups:
+        raise ValueError(
+            f"with a flat prior on tau this needs at least {min_groups} groups (p(tau | y) "
+            f"decays like tau^-(J-1) for J groups), got {y.size}."
+        )
+    return _TauGivenY(y, sigma, tau_prior, scale)
+
+
+def tau_posterior(
+    tau, y, sigma, tau_prior: str = "flat", tau_scale: float | None = None
+) -> np.ndarray:
+    """The normalized marginal posterior density p(tau | y) at ``tau`` (>= 0)."""
+    posterior = _posterior(y, sigma, tau_prior, tau_scale, min_groups=3)
+    tau = np.asarray(tau, dtype=float)
+    if np.isnan(tau).any() or (tau < 0).any():
+        raise ValueError("tau must be non-negative.")
+    constant, _ = _integrate(lambda t: [], posterior)
+    return posterior.density(tau) / constant
+
+
+def exact_posterior(
+    y, sigma, tau_prior: str = "flat", tau_scale: float | None = None, names=None
+) -> pd.DataFrame:
+    """Posterior summaries by numerical integration, no sampling.
+
+    Parameters
+    ----------
+    y, sigma : array_like
+        Estimates and their (known) standard errors, one per group.
+    tau_prior : {"flat", "half-cauchy", "half-normal"}
+        Prior on tau (mu always has a flat prior); the last two need ``tau_scale``.
+    names : sequence, optional
+        Row labels (default: 0, 1, ...).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group: ``mean`` and ``sd`` of theta_j, and ``shrinkage``, the
+        posterior mean of B_j. ``.attrs["hyper"]`` is a DataFrame with rows ``mu`` and
+        ``tau`` and columns ``mean`` and ``sd``.
+    """
+    posterior = _posterior(y, sigma, tau_prior, tau_scale, min_groups=5)
+    y, sigma, n = posterior.y, posterior.sigma, posterior.y.size
+
+    def moments(tau: float) -> np.ndarray:
+        mean, variance, b = posterior.theta_moments(tau)
+        mu_hat, v_mu = posterior.mu_given_tau(tau)
+        hyper = [float(mu_hat), float(v_mu + mu_hat**2), tau, tau**2]
+        return np.concatenate([mean, variance + mean**2, b, hyper])
+
+    _, values = _integrate(moments, posterior)
+    mean, second, b = values[:n], values[n : 2 * n], values[2 * n : 3 * n]
+    mu_mean, mu_second, tau_mean, tau_second = values[3 * n :]
+    index = pd.Index(list(names) if names is not None else range(n), name="group")
+    table = pd.DataFrame(
+        {"mean": mean, "sd": np.sqrt(second - mean**2), "shrinkage": b}, index=index
+    )
+    table.attrs["hyper"] = pd.DataFrame(
+        {
+            "mean": [mu_mean, tau_mean],
+            "sd": [math.sqrt(mu_second - mu_mean**2), math.sqrt(tau_second - tau_mean**2)],
+        },
+        index=["mu", "tau"],
+    )
+    return table
+
+
+def _check_index(name: str, value, n: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise ValueError(f"{name} must be an integer index, got {value!r}.")
+    if not 0 <= value < n:
+        raise ValueError(f"{name} must be between 0 and {n - 1}, got {value}.")
+    return int(value)
+
+
+def prob_exceeds(
+    y, sigma, j: int, c: float, tau_prior: str = "flat", tau_scale: float | None = None
+) -> float:
+    """Exact P(theta_j > c | y), j a 0-based index."""
+    posterior = _posterior(y, sigma, tau_prior, tau_scale, min_groups=3)
+    j = _check_index("j", j, posterior.y.size)
+    if not math.isfinite(c):
+        raise ValueError(f"c must be finite, got {c}.")
+
+    def conditional(tau: float) -> np.ndarray:
+        mean, variance, _ = posterior.theta_moments(tau)
+        return np.array([stats.norm.sf(c, mean[j], math.sqrt(variance[j]))])
+
+    return float(_integrate(conditional, posterior)[1][0])
+
+
+def prob_greater(
+    y, sigma, j: int, k: int, tau_prior: str = "flat", tau_scale: float | None = None
+) -> float:
+    """Exact P(theta_j > theta_k | y), 0-based indices.
+
+    Given tau, theta_j - theta_k is normal: mean (1-B_j) y_j - (1-B_k) y_k
+    + (B_j - B_k) mu_hat, variance V_j + V_k + (B_j - B_k)^2 V_mu (they share mu).
+    """
+    posterior = _posterior(y, sigma, tau_prior, tau_scale, min_groups=3)
+    y, sigma = posterior.y, posterior.sigma
+    j, k = _check_index("j", j, y.size), _check_index("k", k, y.size)
+    if j == k:
+        raise ValueError("j and k must be different groups.")
+
+    def conditional(tau: float) -> np.ndarray:
+        mu_hat, v_mu = posterior.mu_given_tau(tau)
+        _, _, b = posterior.theta_moments(tau)
+        mean = (1 - b[j]) * y[j] - (1 - b[k]) * y[k] + (b[j] - b[k]) * mu_hat
+        variance = (1 - b[j]) * sigma[j] ** 2 + (1 - b[k]) * sigma[k] ** 2
+        variance += (b[j] - b[k]) ** 2 * v_mu
+        return np.array([stats.norm.sf(0.0, mean, math.sqrt(variance))])
+
+    return float(_integrate(conditional, posterior)[1][0])

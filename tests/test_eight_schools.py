@@ -1,0 +1,244 @@
+"""The eight-schools helpers against independent integrals, closed forms and NUTS."""
+
+from __future__ import annotations
+
+import arviz as az
+import numpy as np
+import pymc as pm
+import pytest
+from scipy import integrate, stats
+
+from course_utils import eight_schools as es
+from course_utils import models
+
+Y = np.array([28.0, 8, -3, 7, -1, 1, 18, 12])
+SIGMA = np.array([15.0, 10, 16, 11, 9, 11, 10, 18])
+
+
+def density_mu_log_tau(mu: float, lam2: float) -> float:
+    """p(mu, log tau | y) up to a constant, written independently: y_j ~ N(mu, s_j^2+tau^2)."""
+    tau = np.exp(lam2)
+    return float(np.exp(np.sum(stats.norm.logpdf(Y, mu, np.sqrt(SIGMA**2 + tau**2))) + lam2 + 30))
+
+
+def double_integral(function) -> float:
+    """E(function(mu, tau) | y) by 2-d adaptive quadrature over (mu, log tau)."""
+    options = {"epsabs": 0, "epsrel": 1e-10, "limit": 200}
+    lam_ranges = [(-45, -5), (-5, 0), (0, 2), (2, 4), (4, 8)]
+
+    def mu_range(lam2: float) -> tuple[float, float]:
+        """mu | tau, y is normal: 12 of its SDs either side of its mean hold everything."""
+        weights = 1 / (SIGMA**2 + np.exp(2 * lam2))
+        centre, spread = np.sum(weights * Y) / np.sum(weights), np.sqrt(1 / np.sum(weights))
+        return centre - 12 * spread, centre + 12 * spread
+
+    def integral(g) -> float:
+        total = 0.0
+        for low, high in lam_ranges:
+            total += integrate.nquad(
+                lambda mu, lam2: g(mu, np.exp(lam2)) * density_mu_log_tau(mu, lam2),
+                [mu_range, (low, high)],
+                opts=[options, options],
+            )[0]
+        return total
+
+    return integral(function) / integral(lambda mu, tau: 1.0)
+
+
+@pytest.fixture(scope="module")
+def exact():
+    return es.exact_posterior(Y, SIGMA, names=list("ABCDEFGH"))
+
+
+def test_log_marginal_posterior_differs_from_a_direct_formula_by_a_constant():
+    rng = np.random.default_rng(0)
+    lam1, lam2 = rng.normal(8, 5, 10), rng.normal(1.5, 1.5, 10)
+    direct = np.array([np.log(density_mu_log_tau(a, b)) for a, b in zip(lam1, lam2, strict=True)])
+    ours = es.log_marginal_posterior(lam1, lam2, Y, SIGMA)
+    assert np.ptp(ours - direct) < 1e-9
+    grid = es.log_marginal_posterior(lam1[:, None], lam2[None, :], Y, SIGMA)
+    assert grid.shape == (10, 10)
+
+
+def test_exact_hyperparameters_match_a_two_dimensional_integration(exact):
+    hyper = exact.attrs["hyper"]
+    assert hyper.loc["mu", "mean"] == pytest.approx(double_integral(lambda m, t: m), abs=1e-4)
+    assert hyper.loc["tau", "mean"] == pytest.approx(double_integral(lambda m, t: t), abs=1e-4)
+    tau_second = double_integral(lambda m, t: t**2)
+    assert hyper.loc["tau", "sd"] == pytest.approx(
+        np.sqrt(tau_second - hyper.loc["tau", "mean"] ** 2), abs=1e-4
+    )
+
+
+def test_exact_school_a_and_probabilities_match_a_two_dimensional_integration(exact):
+    def theta_a_mean(mu, tau):
+        theta_hat, _ = es.conditional_theta(mu, tau, Y, SIGMA)
+        return float(theta_hat[0])
+
+    def theta_a_above_28(mu, tau):
+        theta_hat, variance = es.conditional_theta(mu, tau, Y, SIGMA)
+        return float(stats.norm.sf(28, theta_hat[0], np.sqrt(variance[0])))
+
+    assert exact.loc["A", "mean"] == pytest.approx(double_integral(theta_a_mean), abs=1e-4)
+    assert es.prob_exceeds(Y, SIGMA, 0, 28.0) == pytest.approx(
+        double_integral(theta_a_above_28), abs=1e-5
+    )
+
+
+def test_exact_posterior_is_converged_against_a_fine_log_tau_grid(exact):
+    """The same quantities from a trapezoid rule on a very wide, fine grid of log tau."""
+    lam2 = np.linspace(-60, 12, 200_001)
+    tau = np.exp(lam2)
+    weights = 1 / (SIGMA**2 + tau[:, None] ** 2)
+    mu_hat = (weights * Y).sum(axis=1) / weights.sum(axis=1)
+    v_mu = 1 / weights.sum(axis=1)
+    log_density = (
+        0.5 * np.log(v_mu)
+        + 0.5 * np.log(weights).sum(axis=1)
+        - 0.5 * (weights * (Y - mu_hat[:, None]) ** 2).sum(axis=1)
+        + lam2
+    )
+    density = np.exp(log_density - log_density.max())
+    density /= np.trapezoid(density, lam2)
+    b = SIGMA**2 / (SIGMA**2 + tau[:, None] ** 2)
+    theta_mean = (1 - b) * Y + b * mu_hat[:, None]
+    np.testing.assert_allclose(
+        exact["mean"], np.trapezoid(density[:, None] * theta_mean, lam2, axis=0), atol=1e-6
+    )
+    np.testing.assert_allclose(
+        exact["shrinkage"], np.trapezoid(density[:, None] * b, lam2, axis=0), atol=1e-6
+    )
+    # tau's density vanishes only like tau in log tau: stopping at log tau = -8 loses mass
+    assert np.trapezoid(density[lam2 < -8], lam2[lam2 < -8]) > 1e-5
+
+
+def test_prob_greater_is_consistent(exact):
+    p_ac = es.prob_greater(Y, SIGMA, 0, 2)
+    assert p_ac + es.prob_greater(Y, SIGMA, 2, 0) == pytest.approx(1.0, abs=1e-10)
+    assert 0.5 < p_ac < 1  # A has the larger estimate
+
+    def a_minus_c_positive(mu, tau):
+        theta_hat, variance = es.conditional_theta(mu, tau, Y, SIGMA)
+        spread = np.sqrt(variance[0] + variance[2])
+        return float(stats.norm.sf(0, theta_hat[0] - theta_hat[2], spread))
+
+    assert p_ac == pytest.approx(double_integral(a_minus_c_positive), abs=1e-5)
+
+
+def test_conditional_theta_limits_and_formula():
+    theta_hat, variance = es.conditional_theta(5.0, 1e-6, Y, SIGMA)
+    np.testing.assert_allclose(theta_hat, 5.0, atol=1e-6)  # tau -> 0: complete pooling
+    theta_hat, variance = es.conditional_theta(5.0, 1e6, Y, SIGMA)
+    np.testing.assert_allclose(theta_hat, Y, atol=1e-6)  # tau -> inf: no pooling
+    np.testing.assert_allclose(variance, SIGMA**2, rtol=1e-6)
+    mu, tau = np.array([1.0, 2.0, 3.0]), np.array([4.0, 5.0, 6.0])
+    theta_hat, variance = es.conditional_theta(mu, tau, Y, SIGMA)
+    assert theta_hat.shape == (3, 8)
+    b = es.shrinkage(tau, SIGMA)
+    np.testing.assert_allclose(theta_hat, (1 - b) * Y + b * mu[:, None])
+    np.testing.assert_allclose(variance, (1 - b) * SIGMA**2)
+
+
+def test_draw_theta_follows_the_conditional_normal():
+    rng = np.random.default_rng(1)
+    n = 200_000
+    draws = es.draw_theta(np.full(n, 4.0), np.full(n, 6.0), Y, SIGMA, rng)
+    theta_hat, variance = es.conditional_theta(4.0, 6.0, Y, SIGMA)
+    se = np.sqrt(variance / n)
+    assert (np.abs(draws.mean(axis=0) - theta_hat) < 4 * se).all()
+    np.testing.assert_allclose(draws.var(axis=0), variance, rtol=0.02)
+
+
+def test_shrinkage_order_follows_sigma():
+    b = es.shrinkage(6.0, SIGMA)
+    assert (np.argsort(np.argsort(b)) == np.argsort(np.argsort(SIGMA))).sum() >= 6  # ties
+    assert np.all(np.diff(b[np.argsort(SIGMA)]) >= 0)
+
+
+def test_posterior_mode_is_a_maximum_with_the_right_curvature():
+    mode, cov = es.posterior_mode(Y, SIGMA)
+    step = 1e-5
+    for i in range(2):
+        e = np.eye(2)[i] * step
+        slope = (
+            es.log_marginal_posterior(*(mode + e), Y, SIGMA)
+            - es.log_marginal_posterior(*(mode - e), Y, SIGMA)
+        ) / (2 * step)
+        assert abs(slope) < 1e-5
+    # a quadratic fitted through points around the mode has the inverse Hessian as cov
+    h = 0.01
+    f = lambda d: float(es.log_marginal_posterior(*(mode + d), Y, SIGMA))  # noqa: E731
+    hess = np.empty((2, 2))
+    for i in range(2):
+        for j in range(2):
+            ei, ej = np.eye(2)[i] * h, np.eye(2)[j] * h
+            hess[i, j] = (f(ei + ej) - f(ei - ej) - f(-ei + ej) + f(-ei - ej)) / (4 * h * h)
+    np.testing.assert_allclose(np.linalg.inv(-hess), cov, rtol=1e-3)
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: es.exact_posterior(Y, SIGMA[:-1]), "same length"),
+        (lambda: es.exact_posterior(Y, -SIGMA), "sigma must be positive"),
+        (lambda: es.exact_posterior(np.append(Y[:-1], np.nan), SIGMA), "finite"),
+        (lambda: es.exact_posterior(Y, SIGMA, tau_prior="cauchy"), "tau_prior"),
+        (lambda: es.exact_posterior(Y, SIGMA, tau_prior="half-normal"), "tau_scale"),
+        (lambda: es.exact_posterior(Y[:4], SIGMA[:4]), "at least 5 groups"),
+        (lambda: es.prob_greater(Y, SIGMA, 0, 0), "different"),
+        (lambda: es.prob_exceeds(Y, SIGMA, 8, 0.0), "between 0 and 7"),
+        (lambda: es.conditional_theta(0.0, -1.0, Y, SIGMA), "tau must be positive"),
+        (lambda: es.shrinkage(0.0, SIGMA), "tau must be positive"),
+        (lambda: es.draw_theta(0.0, 1.0, Y, SIGMA, rng=1), "rng"),
+        (lambda: es.log_marginal_posterior(np.nan, 0.0, Y, SIGMA), "finite"),
+        (lambda: models.eight_schools(Y, SIGMA, names=list("AB")), "names"),
+    ],
+)
+def test_bad_input_is_refused(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def test_proper_priors_shrink_more_than_flat(exact):
+    tight = es.exact_posterior(Y, SIGMA, tau_prior="half-normal", tau_scale=2.0)
+    assert tight.attrs["hyper"].loc["tau", "mean"] < exact.attrs["hyper"].loc["tau", "mean"]
+    assert (tight["shrinkage"].to_numpy() > exact["shrinkage"].to_numpy()).all()
+
+
+def test_model_log_densities_by_hand():
+    centred = models.eight_schools(Y, SIGMA, centered=True).compile_logp(jacobian=False)
+    non_centred = models.eight_schools(Y, SIGMA).compile_logp(jacobian=False)
+    mu, tau = 3.0, 4.0
+    theta = np.linspace(-5, 15, 8)
+    eta = (theta - mu) / tau
+    expected = stats.norm.logpdf(theta, mu, tau).sum() + stats.norm.logpdf(Y, theta, SIGMA).sum()
+    got = centred({"mu": mu, "tau_log__": np.log(tau), "theta": theta})
+    assert float(got) == pytest.approx(expected, rel=1e-10)
+    expected_nc = stats.norm.logpdf(eta).sum() + stats.norm.logpdf(Y, theta, SIGMA).sum()
+    got_nc = non_centred({"mu": mu, "tau_log__": np.log(tau), "eta": eta})
+    assert float(got_nc) == pytest.approx(expected_nc, rel=1e-10)
+
+
+def test_non_centred_nuts_matches_the_exact_posterior(exact):
+    idata = pm.sample(
+        model=models.eight_schools(Y, SIGMA),
+        chains=4,
+        tune=1000,
+        draws=1000,
+        target_accept=0.95,
+        random_seed=21,
+        progressbar=False,
+    )
+    summary = az.summary(idata, var_names=["mu", "tau", "theta"], round_to="none")
+    assert (summary["r_hat"] <= 1.01).all() and (summary["ess_bulk"] >= 400).all()
+    assert int(idata.sample_stats["diverging"].sum()) == 0
+    hyper = exact.attrs["hyper"]
+    for name in ("mu", "tau"):
+        assert (
+            abs(summary.loc[name, "mean"] - hyper.loc[name, "mean"])
+            < 4 * summary.loc[name, "mcse_mean"]
+        )
+    for school, row in exact.iterrows():
+        estimate = summary.loc[f"theta[{school}]"]
+        assert abs(estimate["mean"] - row["mean"]) < 4 * estimate["mcse_mean"], school
+        assert abs(estimate["sd"] - row["sd"]) < 4 * estimate["mcse_sd"], school
