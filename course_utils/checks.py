@@ -212,7 +212,7 @@ def check_same_model(
     seed: int = 0,
     hint: str = "",
 ) -> Feedback:
-    """Check that a PyMC model has the same free variables and log density as a reference.
+    """Check that a PyMC model has the same variables and log density as a reference.
 
     Both log densities are evaluated at ``n_points`` draws from the reference's prior, on
     the natural scale of each variable (so the transforms PyMC picks do not matter); they
@@ -235,6 +235,10 @@ def check_same_model(
     found = sorted(rv.name for rv in model.free_RVs)
     if found != expected:
         raise _wrong(f"{name} has the free variables {found}; expected {expected}.", hint)
+    expected = sorted(rv.name for rv in reference.observed_RVs)
+    found = sorted(rv.name for rv in model.observed_RVs)
+    if found != expected:
+        raise _wrong(f"{name} has the observed variables {found}; expected {expected}.", hint)
     logp, reference_logp = _natural_logp(model), _natural_logp(reference)
     draws = pm.draw(reference.free_RVs, draws=n_points, random_seed=seed)
     for i in range(n_points):

@@ -51,6 +51,9 @@ class ExactSummary:
     method_density: np.ndarray  #: its marginal posterior density on that grid
     sigma_grid: np.ndarray  #: grid of site-SD values
     sigma_density: np.ndarray  #: marginal posterior density of the site SD there
+    #: posterior mean of E_u[p(pass | new)] - E_u[p(pass | old)] for a new site, u ~ N(0, sigma):
+    #: the method's effect on the pass probability, averaged over sites
+    population_difference: float
 
 
 def _site_counts(data: pd.DataFrame) -> tuple[np.ndarray, list]:
@@ -176,18 +179,39 @@ class TutoringPosterior:
         self.log_likelihood = np.zeros(shape)  # axes: intercept, method, log sigma
         self.site_effect_means = np.zeros((len(self.sites), *shape))  # E(u_s | b0, b1, sigma, y)
         b0, b1, sigma = np.meshgrid(self.beta, self.beta, self.sigma, indexing="ij")
-        small = self.sigma <= AGQ_MAX_SIGMA  # slices done by AGQ; the rest by panels
+        self._small = self.sigma <= AGQ_MAX_SIGMA  # slices done by AGQ; the rest by panels
         for s, site_counts in enumerate(self.counts):
-            for method, where in (
-                (self._site_integral_agq, small),
-                (_site_integral_panels, ~small),
-            ):
-                if where.any():
-                    log_lik, u_mean = method(
-                        b0[..., where], b1[..., where], sigma[..., where], site_counts
-                    )
-                    self.log_likelihood[..., where] += log_lik
-                    self.site_effect_means[s][..., where] = u_mean
+            log_lik, self.site_effect_means[s] = self._integral(b0, b1, sigma, site_counts)
+            self.log_likelihood += log_lik
+        # The pass probabilities of a new, average site: E_u expit(b0 + u) (a "site" with
+        # one pass under the old method) and E_u expit(b0 + b1 + u), u ~ N(0, sigma).
+        # Each depends on one linear predictor only: compute it on 2-d grids and index.
+        one_pass = np.array([1.0, 1.0, 0.0, 0.0])
+
+        def pass_probability(linear_predictor: np.ndarray) -> np.ndarray:
+            a, s = np.meshgrid(linear_predictor, self.sigma, indexing="ij")
+            return np.exp(self._integral(a, np.zeros_like(a), s, one_pass)[0])
+
+        n = len(self.beta)
+        sums = 2 * self.beta[0] + beta_step * np.arange(2 * n - 1)  # every b0 + b1 value
+        i, j = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
+        old_method = pass_probability(self.beta)[i]
+        self.population_difference = pass_probability(sums)[i + j] - old_method
+
+    def _integral(
+        self, b0: np.ndarray, b1: np.ndarray, sigma: np.ndarray, counts: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """One site's log integral and E(u | ...), by AGQ or by panels as sigma requires."""
+        log_lik, u_mean = np.empty(b0.shape), np.empty(b0.shape)
+        for method, where in (
+            (self._site_integral_agq, self._small),
+            (_site_integral_panels, ~self._small),
+        ):
+            if where.any():
+                log_lik[..., where], u_mean[..., where] = method(
+                    b0[..., where], b1[..., where], sigma[..., where], counts
+                )
+        return log_lik, u_mean
 
     def _site_integral_agq(
         self, b0: np.ndarray, b1: np.ndarray, sigma: np.ndarray, counts: np.ndarray
@@ -247,7 +271,10 @@ class TutoringPosterior:
         self, prior_sd: float = 2.5, site_sd_prior_sd: float | None = None
     ) -> ExactSummary:
         """Posterior summaries under Normal(0, prior_sd) fixed effects and a
-        HalfNormal(site_sd_prior_sd) site SD (default: ``prior_sd``)."""
+        HalfNormal(site_sd_prior_sd) site SD (default: ``prior_sd``).
+
+        Accuracy depends on the grid spacing relative to the posterior's width: a
+        ``prior_sd`` much smaller than the grid was built for is less accurate."""
         if site_sd_prior_sd is None:
             site_sd_prior_sd = prior_sd
         for name, value, largest in (
@@ -301,4 +328,5 @@ class TutoringPosterior:
             method_density=b1_marginal / beta_step,
             sigma_grid=self.sigma,
             sigma_density=sigma_marginal / (log_sigma_step * self.sigma),
+            population_difference=float(np.sum(weights * self.population_difference)),
         )

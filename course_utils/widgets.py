@@ -18,7 +18,7 @@ from course_utils.exact import ExactSummary, TutoringPosterior
 from course_utils.posterior import PosteriorCurves, posterior_curves
 from course_utils.priors import PriorPredictive, prior_predictive
 
-__all__ = ["PosteriorExplorer", "PriorPredictiveExplorer", "SiteSDPriorExplorer"]
+__all__ = ["PosteriorExplorer", "PriorPredictiveExplorer", "TutoringPriorExplorer"]
 
 
 def _png(figure: Figure) -> bytes:
@@ -148,17 +148,28 @@ class PriorPredictiveExplorer:
         display(self.widget)
 
 
-class SiteSDPriorExplorer:
-    """A slider for the half-normal scale of the site-SD prior in the tutoring model.
+class TutoringPriorExplorer:
+    """Sliders for the priors of the tutoring model: the SD of the Normal(0, s) priors on
+    the coefficients, and the scale of the half-normal prior on the site SD.
 
     Shows the exact posterior of the method effect and of the site SD (by numerical
     integration, :class:`course_utils.exact.TutoringPosterior`, reweighted: a few
     milliseconds, no MCMC), with P(method effect < 0) in the title.
     """
 
-    def __init__(self, grid: TutoringPosterior, site_sd_prior_sd: float = 2.5) -> None:
+    def __init__(
+        self, grid: TutoringPosterior, prior_sd: float = 2.5, site_sd_prior_sd: float = 2.5
+    ) -> None:
         self.grid = grid
         self.sliders = {
+            "prior_sd": widgets.FloatSlider(
+                value=prior_sd,
+                min=0.5,
+                max=grid.max_prior_sd,
+                step=0.25,
+                description="coefficient prior SD",
+                style={"description_width": "initial"},
+            ),
             "site_sd_prior_sd": widgets.FloatLogSlider(
                 value=site_sd_prior_sd,
                 base=10,
@@ -167,7 +178,7 @@ class SiteSDPriorExplorer:
                 step=0.05,
                 description="site-SD prior scale",
                 style={"description_width": "initial"},
-            )
+            ),
         }
         self.output = widgets.Output()
         self.figure = Figure(figsize=(9, 3.2), dpi=80)
@@ -186,12 +197,15 @@ class SiteSDPriorExplorer:
         )
         self._right.set(xlabel=r"site SD $\sigma$", ylabel="density", xlim=(0, 10))
         self._right.legend(fontsize=8)
-        self.sliders["site_sd_prior_sd"].observe(lambda _change: self.update(), names="value")
+        for slider in self.sliders.values():
+            slider.observe(lambda _change: self.update(), names="value")
         self.widget = widgets.VBox([*self.sliders.values(), self.output])
         self.update()
 
     def _compute(self) -> ExactSummary:
-        return self.grid.summary(2.5, self.sliders["site_sd_prior_sd"].value)
+        return self.grid.summary(
+            self.sliders["prior_sd"].value, self.sliders["site_sd_prior_sd"].value
+        )
 
     def _method_curve(self, result: ExactSummary) -> np.ndarray:
         """The grid density, smoothly interpolated for drawing."""

@@ -152,3 +152,23 @@ def test_expit_identity_used_by_the_grid():
         2 * a - 3 * np.logaddexp(0, a),
         stats.binom.logpmf(2, 3, special.expit(a)) - np.log(3),
     )
+
+
+def test_population_difference_matches_quadrature(tutoring):
+    grid = TutoringPosterior(tutoring, n_beta=8, n_log_sigma=8)
+    for i, j, k in [(4, 2, 6), (3, 4, 4), (2, 5, 7)]:
+        b0, b1, sigma = grid.beta[i], grid.beta[j], grid.sigma[k]
+
+        def mean_pass(eta, sigma=sigma):
+            value, _ = integrate.quad(
+                lambda z: special.expit(eta + sigma * z) * stats.norm.pdf(z),
+                -12,
+                12,
+                epsabs=1e-13,
+                epsrel=1e-12,
+                limit=500,
+            )
+            return value
+
+        expected = mean_pass(b0 + b1) - mean_pass(b0)
+        assert grid.population_difference[i, j, k] == pytest.approx(expected, abs=1e-6)

@@ -66,6 +66,11 @@ def test_check_same_model_accepts_equivalent_and_refuses_different_models():
         pm.Binomial("r", n=10, p=theta, observed=3)
     with pytest.raises(AnswerError, match="free variables"):
         check_same_model("model", wrong_name, reference)
+    with pm.Model() as wrong_observed:
+        p = pm.Beta("p", 1, 1)
+        pm.Binomial("successes", n=10, p=p, observed=3)
+    with pytest.raises(AnswerError, match="observed variables"):
+        check_same_model("model", wrong_observed, reference)
     with pytest.raises(AnswerError, match=r"pymc\.Model"):
         check_same_model("model", None, reference)
 

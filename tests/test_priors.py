@@ -94,10 +94,10 @@ def test_prior_predictive_widget_follows_its_slider():
 def test_site_sd_widget_shows_the_exact_posterior():
     from course_utils.data import load_tutoring
     from course_utils.exact import TutoringPosterior
-    from course_utils.widgets import SiteSDPriorExplorer
+    from course_utils.widgets import TutoringPriorExplorer
 
     grid = TutoringPosterior(load_tutoring(), n_beta=32, n_log_sigma=24)
-    explorer = SiteSDPriorExplorer(grid)
+    explorer = TutoringPriorExplorer(grid)
     slider = explorer.sliders["site_sd_prior_sd"]
     wide = explorer.update()
     median = _timed_moves(slider, [5.0, 1.0, 0.3])
@@ -106,4 +106,6 @@ def test_site_sd_widget_shows_the_exact_posterior():
     expected = grid.summary(2.5, slider.value)
     assert narrow.prob_method_negative == expected.prob_method_negative
     assert f"{expected.prob_method_negative:.3f}" in explorer._left.get_title()
+    explorer.sliders["prior_sd"].value = 1.0
+    assert explorer.update().mean["method"] == grid.summary(1.0, slider.value).mean["method"]
     assert median < 0.2, f"median update {median * 1000:.0f} ms"
