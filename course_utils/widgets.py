@@ -14,11 +14,17 @@ from IPython.display import Image, display
 from matplotlib.figure import Figure
 from scipy import interpolate
 
+from course_utils import eight_schools
 from course_utils.exact import ExactSummary, TutoringPosterior
 from course_utils.posterior import PosteriorCurves, posterior_curves
 from course_utils.priors import PriorPredictive, prior_predictive
 
-__all__ = ["PosteriorExplorer", "PriorPredictiveExplorer", "TutoringPriorExplorer"]
+__all__ = [
+    "PosteriorExplorer",
+    "PriorPredictiveExplorer",
+    "ShrinkageExplorer",
+    "TutoringPriorExplorer",
+]
 
 
 def _png(figure: Figure) -> bytes:
@@ -237,6 +243,76 @@ class TutoringPriorExplorer:
         self.png = _png(self.figure)
         _show(self.output, self.png)
         return result
+
+    def _ipython_display_(self) -> None:
+        display(self.widget)
+
+
+class ShrinkageExplorer:
+    """The eight schools' shrinkage under a prior on tau that you choose (lesson 5).
+
+    A dropdown for the prior on tau (flat, half-Cauchy, half-normal) and a slider for its
+    scale; the plot joins each school's separate estimate y_j (left) to its exact
+    posterior mean under the hierarchical model (right), with the posterior mean of mu.
+    The computation is :func:`course_utils.eight_schools.exact_posterior` (numerical
+    integration, tens of milliseconds).
+    """
+
+    def __init__(self, y, sigma, names, tau_prior: str = "flat", tau_scale: float = 5.0):
+        self.y, self.sigma, self.names = np.asarray(y, float), np.asarray(sigma, float), names
+        self.sliders = {
+            "tau_prior": widgets.Dropdown(
+                options=list(eight_schools.TAU_PRIORS), value=tau_prior, description="tau prior"
+            ),
+            "tau_scale": widgets.FloatLogSlider(
+                value=tau_scale, base=10, min=0, max=2, step=0.05, description="scale"
+            ),
+        }
+        self.output = widgets.Output()
+        self.figure = Figure(figsize=(7, 4), dpi=80)
+        self._axes = self.figure.subplots()
+        self.figure.subplots_adjust(left=0.1, right=0.88, bottom=0.1, top=0.9)
+        table = self._compute()
+        self._lines = [
+            self._axes.plot([0, 1], [y_j, mean], "o-", color="C0")[0]
+            for y_j, mean in zip(self.y, table["mean"], strict=True)
+        ]
+        for name, y_j in zip(names, self.y, strict=True):
+            self._axes.text(-0.04, y_j, name, va="center", ha="right", fontsize=9)
+        self._mu = self._axes.axhline(table.attrs["hyper"].loc["mu", "mean"], color="0.5", lw=0.8)
+        self._axes.set(
+            xticks=[0, 1],
+            xticklabels=["separate estimate $y_j$", "posterior mean $E(\\theta_j \\mid y)$"],
+            xlim=(-0.2, 1.1),
+            ylim=(min(-5.0, self.y.min() - 2), self.y.max() + 2),
+            ylabel="coaching effect",
+        )
+        for slider in self.sliders.values():
+            slider.observe(lambda _change: self.update(), names="value")
+        self.widget = widgets.VBox([*self.sliders.values(), self.output])
+        self.update()
+
+    def _compute(self):
+        prior = self.sliders["tau_prior"].value
+        scale = None if prior == "flat" else self.sliders["tau_scale"].value
+        return eight_schools.exact_posterior(self.y, self.sigma, prior, scale, names=self.names)
+
+    def update(self):
+        """Recompute the exact posterior for the chosen prior and redraw; return its table."""
+        self.sliders["tau_scale"].disabled = self.sliders["tau_prior"].value == "flat"
+        table = self._compute()
+        for line, y_j, mean in zip(self._lines, self.y, table["mean"], strict=True):
+            line.set_ydata([y_j, mean])
+        hyper = table.attrs["hyper"]
+        self._mu.set_ydata([hyper.loc["mu", "mean"]] * 2)
+        self._axes.set_title(
+            f"posterior mean of tau {hyper.loc['tau', 'mean']:.2f}, of mu "
+            f"{hyper.loc['mu', 'mean']:.2f}",
+            fontsize=10,
+        )
+        self.png = _png(self.figure)
+        _show(self.output, self.png)
+        return table
 
     def _ipython_display_(self) -> None:
         display(self.widget)

@@ -242,3 +242,23 @@ def test_non_centred_nuts_matches_the_exact_posterior(exact):
         estimate = summary.loc[f"theta[{school}]"]
         assert abs(estimate["mean"] - row["mean"]) < 4 * estimate["mcse_mean"], school
         assert abs(estimate["sd"] - row["sd"]) < 4 * estimate["mcse_sd"], school
+
+
+def test_shrinkage_widget_shows_the_exact_posterior():
+    import time
+
+    from course_utils.widgets import ShrinkageExplorer
+
+    explorer = ShrinkageExplorer(Y, SIGMA, list("ABCDEFGH"))
+    assert explorer.sliders["tau_scale"].disabled  # a flat prior has no scale
+    times = []
+    for prior, scale in [("half-normal", 2.0), ("half-normal", 1.0), ("half-cauchy", 25.0)]:
+        start = time.perf_counter()
+        explorer.sliders["tau_prior"].value = prior
+        explorer.sliders["tau_scale"].value = scale
+        times.append(time.perf_counter() - start)
+        expected = es.exact_posterior(Y, SIGMA, prior, scale)
+        drawn = [line.get_ydata()[1] for line in explorer._lines]
+        np.testing.assert_allclose(drawn, expected["mean"], rtol=1e-10)
+    assert not explorer.sliders["tau_scale"].disabled
+    assert np.median(times) < 0.4, times  # two updates each: prior, then scale
