@@ -10,6 +10,9 @@ and the tests never depend on a student's answer.
   lessons 1 and 2, non-centred.
 * :func:`eight_schools`: lesson 5's hierarchical normal model, centred or non-centred,
   with BDA's flat prior on (mu, tau).
+* :func:`season_pass_baseline`, :func:`season_pass_interaction` and
+  :func:`season_pass_multilevel`: lesson 6's binomial regressions on the 6-row table of
+  season-pass sales.
 """
 
 from __future__ import annotations
@@ -20,7 +23,15 @@ import numpy as np
 import pandas as pd
 import pymc as pm
 
-__all__ = ["TUTORING_COLUMNS", "beta_binomial", "eight_schools", "tutoring_mixed_logit"]
+__all__ = [
+    "TUTORING_COLUMNS",
+    "beta_binomial",
+    "eight_schools",
+    "season_pass_baseline",
+    "season_pass_interaction",
+    "season_pass_multilevel",
+    "tutoring_mixed_logit",
+]
 
 #: Columns that :func:`tutoring_mixed_logit` needs in its data frame.
 TUTORING_COLUMNS = ("site_id", "method", "passed")
@@ -178,4 +189,126 @@ def eight_schools(y, sigma, centered: bool = False, names=None) -> pm.Model:
             eta = pm.Normal("eta", mu=0.0, sigma=1.0, dims="school")
             theta = pm.Deterministic("theta", mu + tau * eta, dims="school")
         pm.Normal("y", mu=theta, sigma=sigma, observed=y, dims="school")
+    return model
+
+
+def _season_pass_arrays(
+    grouped: pd.DataFrame,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Validated (bundle 0/1, channel index, bought, n) from the binomial table."""
+    from course_utils.data import CHANNEL_LEVELS, PROMO_LEVELS
+
+    if not isinstance(grouped, pd.DataFrame):
+        raise ValueError(f"grouped must be a pandas DataFrame, got {type(grouped).__name__}.")
+    missing = [c for c in ("promo", "channel", "bought", "n") if c not in grouped.columns]
+    if missing:
+        raise ValueError(f"grouped is missing the column(s) {missing}.")
+    if grouped[["promo", "channel", "bought", "n"]].isna().any().any():
+        raise ValueError("grouped has missing values.")
+    promo = grouped["promo"].astype(str)
+    channel = grouped["channel"].astype(str)
+    if not promo.isin(PROMO_LEVELS).all():
+        raise ValueError(f"grouped: promo must be one of {PROMO_LEVELS}.")
+    if not channel.isin(CHANNEL_LEVELS).all():
+        raise ValueError(f"grouped: channel must be one of {CHANNEL_LEVELS}.")
+    bought = pd.to_numeric(grouped["bought"], errors="coerce").to_numpy(dtype=float)
+    n = pd.to_numeric(grouped["n"], errors="coerce").to_numpy(dtype=float)
+    if not (np.isfinite(n).all() and (n >= 1).all() and (n == np.round(n)).all()):
+        raise ValueError("grouped: n must be positive whole numbers.")
+    if not (np.isfinite(bought).all() and (bought == np.round(bought)).all()):
+        raise ValueError("grouped: bought must be whole numbers.")
+    if (bought < 0).any() or (bought > n).any():
+        raise ValueError("grouped: bought must lie between 0 and n.")
+    bundle = (promo == PROMO_LEVELS[1]).to_numpy(dtype=np.int64)
+    channel_index = channel.map({c: i for i, c in enumerate(CHANNEL_LEVELS)}).to_numpy()
+    return bundle, channel_index.astype(np.int64), bought.astype(np.int64), n.astype(np.int64)
+
+
+def season_pass_baseline(grouped: pd.DataFrame) -> pm.Model:
+    r"""``bought | trials(n) ~ 1 + promo`` with Normal(0, 1) priors.
+
+    .. math::
+
+        \operatorname{logit} p_i = \alpha + \beta\, \text{bundle}_i, \qquad
+        \alpha, \beta \sim \mathrm{Normal}(0, 1), \qquad
+        \text{bought}_i \sim \mathrm{Binomial}(n_i, p_i).
+
+    The prior is on :math:`\alpha`, the log-odds of buying without the bundle (the
+    predictor is not centred, unlike brms's default intercept prior).
+    Free variables: ``intercept`` and ``promo``.
+    """
+    bundle, _, bought, n = _season_pass_arrays(grouped)
+    with pm.Model(coords={"row": list(range(len(n)))}) as model:
+        intercept = pm.Normal("intercept", mu=0.0, sigma=1.0)
+        promo = pm.Normal("promo", mu=0.0, sigma=1.0)
+        pm.Binomial("bought", n=n, logit_p=intercept + promo * bundle, observed=bought, dims="row")
+    return model
+
+
+def season_pass_interaction(grouped: pd.DataFrame) -> pm.Model:
+    r"""``bought | trials(n) ~ promo * channel`` with Normal(0, 1) priors on all six
+    coefficients (Mail and NoBundle are the baselines).
+
+    Free variables: ``intercept``, ``promo``, ``channel`` and ``promo_channel`` (the
+    last two over the coordinate ``channel_effect`` = Park, Email).
+    """
+    from course_utils.data import CHANNEL_LEVELS
+
+    bundle, channel_index, bought, n = _season_pass_arrays(grouped)
+    others = list(CHANNEL_LEVELS[1:])
+    dummies = np.stack([(channel_index == k).astype(float) for k in (1, 2)], axis=1)
+    coords = {"row": list(range(len(n))), "channel_effect": others}
+    with pm.Model(coords=coords) as model:
+        intercept = pm.Normal("intercept", mu=0.0, sigma=1.0)
+        promo = pm.Normal("promo", mu=0.0, sigma=1.0)
+        channel = pm.Normal("channel", mu=0.0, sigma=1.0, dims="channel_effect")
+        promo_channel = pm.Normal("promo_channel", mu=0.0, sigma=1.0, dims="channel_effect")
+        logit_p = (
+            intercept
+            + promo * bundle
+            + pm.math.dot(dummies, channel)
+            + bundle * pm.math.dot(dummies, promo_channel)
+        )
+        pm.Binomial("bought", n=n, logit_p=logit_p, observed=bought, dims="row")
+    return model
+
+
+def season_pass_multilevel(grouped: pd.DataFrame) -> pm.Model:
+    r"""``bought | trials(n) ~ 0 + (1 + promo | channel)``: a varying intercept and a
+    varying bundle effect per channel, correlated, non-centred.
+
+    .. math::
+
+        \begin{pmatrix} a_c \\ b_c \end{pmatrix} \sim
+        \mathrm{Normal}\!\left(0, \operatorname{diag}(s)\, R\, \operatorname{diag}(s)\right),
+        \quad s_k \sim \mathrm{HalfNormal}(1), \quad R \sim \mathrm{LKJ}(1),
+
+        \operatorname{logit} p_i = a_{c(i)} + b_{c(i)}\, \text{bundle}_i .
+
+    Written non-centred: ``(a, b) = L z`` with ``L`` the Cholesky factor of the
+    covariance and ``z`` standard normal. Free variables ``chol`` (the Cholesky factor,
+    PyMC's ``LKJCholeskyCov``) and ``z``; deterministic ``a_channel`` and ``b_channel``
+    (coordinate ``channel``: Mail, Park, Email), ``sd`` (the two group SDs, coordinate
+    ``effect``) and ``correlation``.
+    """
+    from course_utils.data import CHANNEL_LEVELS
+
+    bundle, channel_index, bought, n = _season_pass_arrays(grouped)
+    coords = {
+        "row": list(range(len(n))),
+        "channel": list(CHANNEL_LEVELS),
+        "effect": ["intercept", "promo"],
+    }
+    with pm.Model(coords=coords) as model:
+        chol, corr, stds = pm.LKJCholeskyCov(
+            "chol", n=2, eta=1.0, sd_dist=pm.HalfNormal.dist(1.0), compute_corr=True
+        )
+        pm.Deterministic("sd", stds, dims="effect")
+        pm.Deterministic("correlation", corr[0, 1])
+        z = pm.Normal("z", mu=0.0, sigma=1.0, dims=("effect", "channel"))
+        effects = pm.math.dot(chol, z)
+        a_channel = pm.Deterministic("a_channel", effects[0], dims="channel")
+        b_channel = pm.Deterministic("b_channel", effects[1], dims="channel")
+        logit_p = a_channel[channel_index] + b_channel[channel_index] * bundle
+        pm.Binomial("bought", n=n, logit_p=logit_p, observed=bought, dims="row")
     return model
