@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytensor
@@ -90,3 +92,114 @@ def test_bad_tables_are_refused(grouped):
         models.season_pass_interaction(grouped.drop(columns="n"))
     with pytest.raises(ValueError, match="channel must be one of"):
         models.season_pass_multilevel(grouped.assign(channel="Phone"))
+
+
+def log_posterior_fixed(beta: np.ndarray, design: np.ndarray, bought, n) -> np.ndarray:
+    """Normal(0, 1) priors times the binomial likelihood, for rows of coefficients."""
+    eta = beta @ design.T  # (draws, rows)
+    loglik = (bought * eta - n * np.logaddexp(0, eta)).sum(axis=-1)
+    return loglik - 0.5 * (beta**2).sum(axis=-1)
+
+
+def table_arrays(grouped):
+    bundle = (grouped["promo"].astype(str) == "Bundle").to_numpy(float)
+    park = (grouped["channel"].astype(str) == "Park").to_numpy(float)
+    email = (grouped["channel"].astype(str) == "Email").to_numpy(float)
+    return bundle, park, email, grouped["bought"].to_numpy(), grouped["n"].to_numpy()
+
+
+def nuts(model, seed, **kwargs):
+    import pymc as pm
+
+    idata = pm.sample(
+        model=model,
+        chains=4,
+        tune=1000,
+        draws=1000,
+        random_seed=seed,
+        progressbar=False,
+        **kwargs,
+    )
+    assert int(idata.sample_stats["diverging"].sum()) == 0
+    return idata
+
+
+def test_baseline_nuts_matches_a_two_dimensional_grid(grouped):
+    import arviz as az
+
+    bundle, _, _, bought, n = table_arrays(grouped)
+    design = np.stack([np.ones(6), bundle], axis=1)
+    # the posterior is narrow: a fine grid around the mode integrates it to many digits
+    a = np.linspace(-0.6, 0.4, 401)
+    b = np.linspace(-0.2, 0.8, 401)
+    grid = np.stack(np.meshgrid(a, b, indexing="ij"), axis=-1).reshape(-1, 2)
+    log_post = log_posterior_fixed(grid, design, bought, n)
+    weights = np.exp(log_post - log_post.max())
+    weights /= weights.sum()
+    assert weights.reshape(401, 401)[[0, -1], :].max() < 1e-12  # the grid holds it all
+    exact_mean = weights @ grid
+    exact_sd = np.sqrt(weights @ (grid - exact_mean) ** 2)
+    idata = nuts(models.season_pass_baseline(grouped), seed=61)
+    summary = az.summary(idata, round_to="none")
+    assert (summary["r_hat"] <= 1.01).all() and (summary["ess_bulk"] >= 400).all()
+    for k, name in enumerate(["intercept", "promo"]):
+        assert abs(summary.loc[name, "mean"] - exact_mean[k]) < 4 * summary.loc[name, "mcse_mean"]
+        assert abs(summary.loc[name, "sd"] - exact_sd[k]) < 4 * summary.loc[name, "mcse_sd"]
+
+
+def test_interaction_nuts_matches_importance_sampling(grouped):
+    """Reference: importance sampling from a multivariate t around the maximum-likelihood
+    fit (statsmodels GLM), reweighted to the posterior."""
+    import arviz as az
+    import statsmodels.api as sm
+
+    bundle, park, email, bought, n = table_arrays(grouped)
+    design = np.stack([np.ones(6), bundle, park, email, bundle * park, bundle * email], axis=1)
+    glm = sm.GLM(np.stack([bought, n - bought], axis=1), design, family=sm.families.Binomial())
+    fit = glm.fit()
+    proposal = stats.multivariate_t(fit.params, 1.5 * fit.cov_params(), df=5, seed=7)
+    draws = proposal.rvs(400_000)
+    log_w = log_posterior_fixed(draws, design, bought, n) - proposal.logpdf(draws)
+    w = np.exp(log_w - log_w.max())
+    w /= w.sum()
+    assert 1 / np.sum(w**2) > 100_000  # the importance sample is efficient
+    reference_mean = w @ draws
+    reference_sd = np.sqrt(w @ (draws - reference_mean) ** 2)
+    idata = nuts(models.season_pass_interaction(grouped), seed=62)
+    summary = az.summary(idata, round_to="none")
+    assert (summary["r_hat"] <= 1.01).all() and (summary["ess_bulk"] >= 400).all()
+    names = [
+        "intercept",
+        "promo",
+        "channel[Park]",
+        "channel[Email]",
+        "promo_channel[Park]",
+        "promo_channel[Email]",
+    ]
+    for k, name in enumerate(names):
+        row = summary.loc[name]
+        assert abs(row["mean"] - reference_mean[k]) < 4 * row["mcse_mean"], name
+        assert abs(row["sd"] - reference_sd[k]) < 4 * row["mcse_sd"], name
+
+
+def test_multilevel_nuts_matches_the_long_reference_run(grouped):
+    """A course-sized run (4 x 1000) against tests/reference/season_pass_multilevel.csv,
+    a 4 x 25,000 run made by the script beside it; both Monte Carlo errors count."""
+    import arviz as az
+
+    reference = pd.read_csv(
+        Path(__file__).parent / "reference" / "season_pass_multilevel.csv", index_col=0
+    )
+    idata = nuts(models.season_pass_multilevel(grouped), seed=63, target_accept=0.95)
+    summary = az.summary(
+        idata, var_names=["a_channel", "b_channel", "sd", "correlation"], round_to="none"
+    )
+    assert (summary["r_hat"] <= 1.01).all() and (summary["ess_bulk"] >= 400).all()
+    assert list(summary.index) == list(reference.index)
+    error = np.sqrt(summary["mcse_mean"] ** 2 + reference["mcse_mean"] ** 2)
+    assert (np.abs(summary["mean"] - reference["mean"]) < 4 * error).all()
+    error_sd = np.sqrt(summary["mcse_sd"] ** 2 + reference["mcse_sd"] ** 2)
+    assert (np.abs(summary["sd"] - reference["sd"]) < 4 * error_sd).all()
+    # the published brms fit of this model: a_Email -2.82, b_Email 1.98
+    assert reference.loc["a_channel[Email]", "mean"] == pytest.approx(-2.82, abs=0.02)
+    assert reference.loc["b_channel[Email]", "mean"] == pytest.approx(1.98, abs=0.02)
