@@ -33,6 +33,8 @@ import numpy as np
 import pandas as pd
 from scipy import integrate, optimize, stats
 
+from course_utils._numerics import hessian as _hessian
+
 __all__ = [
     "TAU_PRIORS",
     "conditional_theta",
@@ -84,22 +86,6 @@ def log_marginal_posterior(lam1, lam2, y, sigma) -> np.ndarray:
     variance = np.exp(2 * lam2)[..., None] + sigma**2
     terms = -0.5 * np.log(variance) - (lam1[..., None] - y) ** 2 / (2 * variance)
     return terms.sum(axis=-1) + lam2
-
-
-def _hessian(function, x: np.ndarray, step: float = 1e-4) -> np.ndarray:
-    """Central finite-difference Hessian of a smooth scalar function."""
-    n = x.size
-    hessian = np.empty((n, n))
-    for i in range(n):
-        for j in range(n):
-            e_i, e_j = np.eye(n)[i] * step, np.eye(n)[j] * step
-            hessian[i, j] = (
-                function(x + e_i + e_j)
-                - function(x + e_i - e_j)
-                - function(x - e_i + e_j)
-                + function(x - e_i - e_j)
-            ) / (4 * step**2)
-    return 0.5 * (hessian + hessian.T)
 
 
 def posterior_mode(y, sigma) -> tuple[np.ndarray, np.ndarray]:

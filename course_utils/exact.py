@@ -81,6 +81,13 @@ _UNIFORM_BREAKS = np.linspace(-_Z_LIMIT, _Z_LIMIT, 7)
 _TRANSITION_BREAKS = np.array([-24.0, -8.0, -3.0, 0.0, 3.0, 8.0, 24.0])
 
 
+def _log_h(z, a0, a1, counts) -> np.ndarray:
+    """log p(y_s | z) - z^2 / 2 for one site, given its linear predictors a0 (old method)
+    and a1 (new method) at z: binomial kernels, without the binomial coefficients."""
+    n0, k0, n1, k1 = counts
+    return k0 * a0 - n0 * np.logaddexp(0, a0) + k1 * a1 - n1 * np.logaddexp(0, a1) - 0.5 * z**2
+
+
 def _site_integral_panels(
     b0: np.ndarray, b1: np.ndarray, sigma: np.ndarray, counts: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -91,7 +98,6 @@ def _site_integral_panels(
     -eta / sigma + k / sigma for k in (0, +-3, +-8, +-24) for each linear predictor;
     6 Gauss-Legendre nodes in each. Accurate to about 1e-6 for every sigma.
     """
-    n0, k0, n1, k1 = counts
     breaks = [np.broadcast_to(_UNIFORM_BREAKS, (*b0.shape, len(_UNIFORM_BREAKS)))]
     for eta in (b0, b0 + b1):
         centre = -eta / sigma
@@ -105,14 +111,7 @@ def _site_integral_panels(
     with np.errstate(divide="ignore"):  # empty panels (clipped breaks) get weight 0
         log_weights = (np.log(half_width)[..., None] + np.log(_LEGENDRE_WEIGHTS)).reshape(z.shape)
     a0, a1 = b0[..., None] + sigma[..., None] * z, (b0 + b1)[..., None] + sigma[..., None] * z
-    terms = log_weights + (
-        k0 * a0
-        - n0 * np.logaddexp(0, a0)
-        + k1 * a1
-        - n1 * np.logaddexp(0, a1)
-        - 0.5 * z**2
-        - _LOG_SQRT_2PI
-    )
+    terms = log_weights + _log_h(z, a0, a1, counts) - _LOG_SQRT_2PI
     log_integral = special.logsumexp(terms, axis=-1)
     weights = np.exp(terms - log_integral[..., None])
     return log_integral, sigma * np.sum(weights * z, axis=-1)
@@ -219,16 +218,6 @@ class TutoringPosterior:
         """log of int p(y_s | b0, b1, sigma z) phi(z) dz, and E(sigma z | ...), by AGQ."""
         n0, k0, n1, k1 = counts
 
-        def log_h(z, b0, b1, sigma):  # log p(y_s | z) - z^2/2 (no binomial coefficients)
-            a0, a1 = b0 + sigma * z, b0 + b1 + sigma * z
-            return (
-                k0 * a0
-                - n0 * np.logaddexp(0, a0)
-                + k1 * a1
-                - n1 * np.logaddexp(0, a1)
-                - 0.5 * z**2
-            )
-
         def gradient_and_curvature(z):
             p0, p1 = special.expit(b0 + sigma * z), special.expit(b0 + b1 + sigma * z)
             gradient = sigma * (k0 - n0 * p0 + k1 - n1 * p1) - z
@@ -259,7 +248,9 @@ class TutoringPosterior:
         p0, p1 = special.expit(b0 + sigma * z), special.expit(b0 + b1 + sigma * z)
         scale = 1 / np.sqrt(1 + sigma**2 * (n0 * p0 * (1 - p0) + n1 * p1 * (1 - p1)))
         points = z[..., None] + np.sqrt(2) * scale[..., None] * self._nodes
-        terms = self._log_weights + log_h(points, b0[..., None], b1[..., None], sigma[..., None])
+        scaled = sigma[..., None] * points
+        a0, a1 = b0[..., None] + scaled, (b0 + b1)[..., None] + scaled
+        terms = self._log_weights + _log_h(points, a0, a1, counts)
         log_integral = (
             special.logsumexp(terms, axis=-1) + np.log(np.sqrt(2) * scale) - _LOG_SQRT_2PI
         )

@@ -40,6 +40,8 @@ import pandas as pd
 import patsy
 from scipy import optimize, special, stats
 
+from course_utils._numerics import hessian as _hessian
+
 __all__ = [
     "BootstrapLRT",
     "BoundaryFitWarning",
@@ -205,29 +207,6 @@ class _Deviance:
             log_groups = special.logsumexp(terms, axis=0) + np.log(scale)
             log_groups -= 0.5 * math.log(math.pi)
         return -2.0 * float(np.sum(log_groups))
-
-
-def _hessian(function, x: np.ndarray, step: float = 1e-4) -> np.ndarray:
-    """Central-difference Hessian of a scalar function (steps relative to |x|, min 1e-4)."""
-    k = len(x)
-    h = step * np.maximum(np.abs(x), 1.0)
-    hessian = np.empty((k, k))
-    f0 = function(x)
-    for i in range(k):
-        ei = np.zeros(k)
-        ei[i] = h[i]
-        hessian[i, i] = (function(x + ei) - 2.0 * f0 + function(x - ei)) / h[i] ** 2
-        for j in range(i):
-            ej = np.zeros(k)
-            ej[j] = h[j]
-            value = (
-                function(x + ei + ej)
-                - function(x + ei - ej)
-                - function(x - ei + ej)
-                + function(x - ei - ej)
-            ) / (4.0 * h[i] * h[j])
-            hessian[i, j] = hessian[j, i] = value
-    return hessian
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,36 @@ def _png(figure: Figure) -> bytes:
     return buffer.getvalue()
 
 
-class PosteriorExplorer:
+class _FigureWidget:
+    """What every widget here shares: sliders that call :meth:`update`, one output area
+    showing the figure as a PNG, and display in a notebook."""
+
+    sliders: dict
+    output: widgets.Output
+    figure: Figure
+
+    def update(self):
+        """Recompute for the current slider values and redraw (defined by each widget)."""
+        raise NotImplementedError
+
+    def _connect(self) -> None:
+        """Make every slider call :meth:`update`; lay out the sliders over the output."""
+        for slider in self.sliders.values():
+            slider.observe(lambda _change: self.update(), names="value")
+        self.widget = widgets.VBox([*self.sliders.values(), self.output])
+
+    def _render(self) -> None:
+        """Render the figure to PNG bytes (``self.png``) and show them in the output."""
+        self.png = _png(self.figure)
+        with self.output:
+            self.output.clear_output(wait=True)
+            display(Image(data=self.png, format="png"))
+
+    def _ipython_display_(self) -> None:
+        display(self.widget)
+
+
+class PosteriorExplorer(_FigureWidget):
     """Sliders for heads, tails and the prior's shape (a, b, k) of lesson 3's posterior.
 
     Left panel: the unnormalized posterior; right panel: the normalized prior and
@@ -67,9 +96,7 @@ class PosteriorExplorer:
         self._mean = self._right.axvline(curves.mean, lw=0.8)
         self._right.set(xlabel="π", ylabel="density")
         self._right.legend(fontsize=8, loc="upper right")
-        for slider in self.sliders.values():
-            slider.observe(lambda _change: self.update(), names="value")
-        self.widget = widgets.VBox([*self.sliders.values(), self.output])
+        self._connect()
         self.update()
 
     def _curves(self) -> PosteriorCurves:
@@ -89,21 +116,11 @@ class PosteriorExplorer:
         for axes in (self._left, self._right):
             axes.relim()
             axes.autoscale_view()
-        self.png = _png(self.figure)
-        _show(self.output, self.png)
+        self._render()
         return curves
 
-    def _ipython_display_(self) -> None:
-        display(self.widget)
 
-
-def _show(output: widgets.Output, png: bytes) -> None:
-    with output:
-        output.clear_output(wait=True)
-        display(Image(data=png, format="png"))
-
-
-class PriorPredictiveExplorer:
+class PriorPredictiveExplorer(_FigureWidget):
     """A slider for the prior SD of log-odds coefficients (lesson 4's prior predictive).
 
     Left: the density of the old method's pass probability, expit(intercept); right: a
@@ -129,8 +146,7 @@ class PriorPredictiveExplorer:
         counts, _ = np.histogram(result.difference, bins=self._bins, density=True)
         self._bars = self._right.stairs(counts, self._bins, fill=True, color="C1")
         self._right.set(xlabel="p(new) - p(old)", ylabel="prior density")
-        self.sliders["prior_sd"].observe(lambda _change: self.update(), names="value")
-        self.widget = widgets.VBox([*self.sliders.values(), self.output])
+        self._connect()
         self.update()
 
     def _compute(self) -> PriorPredictive:
@@ -146,15 +162,11 @@ class PriorPredictiveExplorer:
         self._bars.set_data(counts)
         self._right.set_ylim(0, max(3.0, 1.05 * counts.max()))
         self._right.set_title(f"P(|difference| > 0.5) = {result.prob_large_difference:.3f}")
-        self.png = _png(self.figure)
-        _show(self.output, self.png)
+        self._render()
         return result
 
-    def _ipython_display_(self) -> None:
-        display(self.widget)
 
-
-class TutoringPriorExplorer:
+class TutoringPriorExplorer(_FigureWidget):
     """Sliders for the priors of the tutoring model: the SD of the Normal(0, s) priors on
     the coefficients, and the scale of the half-normal prior on the site SD.
 
@@ -203,9 +215,7 @@ class TutoringPriorExplorer:
         )
         self._right.set(xlabel=r"site SD $\sigma$", ylabel="density", xlim=(0, 10))
         self._right.legend(fontsize=8)
-        for slider in self.sliders.values():
-            slider.observe(lambda _change: self.update(), names="value")
-        self.widget = widgets.VBox([*self.sliders.values(), self.output])
+        self._connect()
         self.update()
 
     def _compute(self) -> ExactSummary:
@@ -240,15 +250,11 @@ class TutoringPriorExplorer:
         self._sigma_prior.set_ydata(prior_curve)
         self._right.set_ylim(0, 1.1 * max(sigma_curve.max(), min(prior_curve.max(), 3.0)))
         self._right.set_title(f"site SD: posterior mean {result.mean['sigma_site']:.2f}")
-        self.png = _png(self.figure)
-        _show(self.output, self.png)
+        self._render()
         return result
 
-    def _ipython_display_(self) -> None:
-        display(self.widget)
 
-
-class ShrinkageExplorer:
+class ShrinkageExplorer(_FigureWidget):
     """The eight schools' shrinkage under a prior on tau that you choose (lesson 5).
 
     A dropdown for the prior on tau (flat, half-Cauchy, half-normal) and a slider for its
@@ -287,9 +293,7 @@ class ShrinkageExplorer:
             ylim=(min(-5.0, self.y.min() - 2), self.y.max() + 2),
             ylabel="coaching effect",
         )
-        for slider in self.sliders.values():
-            slider.observe(lambda _change: self.update(), names="value")
-        self.widget = widgets.VBox([*self.sliders.values(), self.output])
+        self._connect()
         self.update()
 
     def _compute(self):
@@ -310,9 +314,5 @@ class ShrinkageExplorer:
             f"{hyper.loc['mu', 'mean']:.2f}",
             fontsize=10,
         )
-        self.png = _png(self.figure)
-        _show(self.output, self.png)
+        self._render()
         return table
-
-    def _ipython_display_(self) -> None:
-        display(self.widget)
