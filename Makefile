@@ -1,7 +1,8 @@
 # The course's commands. A newcomer needs two of them (see README.md):
 #   make lab    set everything up, then open JupyterLab on the lessons
 #   make test   set everything up, then run the whole test suite
-# Instructors also use: make lessons, make solutions, make grade SUBMISSIONS=..., make lock.
+# Instructors also use: make lessons, make solutions, make slides, make grade SUBMISSIONS=...,
+# make lock.
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -14,13 +15,14 @@ STAMP := $(VENV)/.course-installed
 # nbgrader calls alembic by name and nbval starts kernels: the venv's bin comes first.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: help setup lab test test-code test-solutions test-lessons lint lessons solutions grade lock environment
+.PHONY: help setup lab test test-code test-solutions test-lessons lint lessons solutions slides grade lock environment
 
 help:
 	@echo "make lab      set up the environment and open JupyterLab on the lessons"
 	@echo "make test     set up the environment and run every test"
 	@echo "make lessons  regenerate lessons/ from solutions/ (nbgrader)"
 	@echo "make solutions  re-execute the solution notebooks in place (stored outputs)"
+	@echo "make slides   build the offline lecture decks into build/slides/ (needs npm)"
 	@echo "make grade SUBMISSIONS=/path [GRADES=grades.csv]  grade student notebooks"
 	@echo "make lock     re-resolve requirements.lock and environment.yml from pyproject.toml"
 
@@ -62,6 +64,9 @@ lessons: setup
 
 solutions: setup
 	$(BIN)/python tools/execute_solutions.py
+
+slides: setup
+	$(BIN)/python tools/slides.py build
 
 grade: setup
 	@if [ -z "$(SUBMISSIONS)" ]; then echo "usage: make grade SUBMISSIONS=/path/to/submissions [GRADES=grades.csv]"; exit 2; fi

@@ -1,6 +1,7 @@
 """Run every solution notebook top to bottom in a fresh kernel and store its outputs.
 
-The stored outputs are what nbval compares against in `make test`. Run this after editing
+The stored outputs are what nbval compares against in `make test`; the slide metadata
+is written by the rules of tools/slides.py. Run this after editing
 a solution, then `make lessons`.
 
 Usage: python tools/execute_solutions.py [LESSON ...]   (default: every lesson)
@@ -15,6 +16,8 @@ import time
 import nbformat
 from notebooks import SOLUTIONS, execute, lesson_names
 
+from slides import mark
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -24,6 +27,7 @@ def main(argv: list[str] | None = None) -> int:
         for path in sorted((SOLUTIONS / name).glob("*.ipynb")):
             start = time.perf_counter()
             notebook = execute(path)
+            mark(notebook)  # the lecture slides' metadata (tools/slides.py)
             nbformat.write(notebook, path)
             print(
                 f"executed {path.relative_to(SOLUTIONS.parent)} "

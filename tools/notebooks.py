@@ -23,8 +23,12 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def execute(path: Path, timeout: int = 600) -> nbformat.NotebookNode:
-    """Run a notebook top to bottom in a fresh kernel, in its own folder; return it."""
+def execute(
+    path: Path, timeout: int = 600, keep_widget_state: bool = False
+) -> nbformat.NotebookNode:
+    """Run a notebook top to bottom in a fresh kernel, in its own folder; return it.
+
+    Widget state is dropped unless ``keep_widget_state`` (the slide decks need it)."""
     notebook = nbformat.read(path, as_version=4)
     client = NotebookClient(
         notebook,
@@ -35,7 +39,8 @@ def execute(path: Path, timeout: int = 600) -> nbformat.NotebookNode:
     )
     client.execute()
     # Widget state holds random model ids: keeping it would change the file on every run.
-    notebook.metadata.pop("widgets", None)
+    if not keep_widget_state:
+        notebook.metadata.pop("widgets", None)
     # The patch version of the Python that ran it is no property of the notebook.
     notebook.metadata.get("language_info", {}).pop("version", None)
     return notebook
