@@ -47,6 +47,7 @@ STAN_DIR = BENCH / "stan"
 RESULTS_JSON = BENCH / "results.json"
 RESULTS_MD = BENCH / "results.md"
 RESULTS_CSV = BENCH / "results.csv"
+NOTES = BENCH / "notes.md"
 SECTIONS = ("notebooks", "models", "widgets", "setup")
 
 #: The sampler configurations of the course's models: name -> keyword arguments of pm.sample.
@@ -499,6 +500,8 @@ def bench_models(args: argparse.Namespace, scratch: Path) -> dict:
             shutil.rmtree(cache, ignore_errors=True)
         entry["stan"] = stan_runs
         results[name] = entry
+        if getattr(args, "save", None):
+            args.save(results)
     return results
 
 
@@ -594,6 +597,8 @@ def bench_notebooks(args: argparse.Namespace, scratch: Path) -> dict:
             log(f"{label} {'cold' if repeat == 0 else 'warm'}: {result}")
         results[label] = runs
         shutil.rmtree(cache, ignore_errors=True)
+        if getattr(args, "save", None):
+            args.save(results)
     return results
 
 
@@ -1051,8 +1056,8 @@ def render(results: dict) -> tuple[str, list[dict]]:
             f"{results['setup'].get('date')}.",
             "",
         ]
-    if results.get("notes"):
-        lines += ["## Notes", "", results["notes"].strip(), ""]
+    if NOTES.exists():  # hand-written reading of the numbers, kept across runs
+        lines += [NOTES.read_text().strip(), ""]
     return "\n".join(lines), records
 
 
@@ -1174,15 +1179,20 @@ def run(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-") as scratch:
         for section in sections:
             log(f"section {section}")
-            data = functions[section](args, Path(scratch))
-            results[section] = {
-                "date": datetime.datetime.now().isoformat(timespec="seconds"),
-                "repeats": args.notebook_repeats if section == "notebooks" else args.repeats,
-                "draws": args.draws,
-                "tune": args.tune,
-                "data": data,
-            }
-            write_outputs(results)
+
+            def save(data: dict, section: str = section) -> None:
+                """Store (part of) a section's results and rewrite the outputs."""
+                results[section] = {
+                    "date": datetime.datetime.now().isoformat(timespec="seconds"),
+                    "repeats": args.notebook_repeats if section == "notebooks" else args.repeats,
+                    "draws": args.draws,
+                    "tune": args.tune,
+                    "data": data,
+                }
+                write_outputs(results)
+
+            args.save = save  # the long sections save after every item
+            save(functions[section](args, Path(scratch)))
     log(f"wrote {RESULTS_MD.relative_to(ROOT)} and {RESULTS_CSV.relative_to(ROOT)}")
     return 0
 
