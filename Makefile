@@ -2,7 +2,7 @@
 #   make lab    set everything up, then open JupyterLab on the lessons
 #   make test   set everything up, then run the whole test suite
 # Instructors also use: make lessons, make solutions, make slides, make grade SUBMISSIONS=...,
-# make lock.
+# make lock, and make bench (timings side by side with Stan; not part of the tests).
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -15,7 +15,7 @@ STAMP := $(VENV)/.course-installed
 # nbgrader calls alembic by name and nbval starts kernels: the venv's bin comes first.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: help setup lab test test-code test-solutions test-lessons lint lessons solutions slides grade lock environment
+.PHONY: help setup lab test test-code test-solutions test-lessons lint lessons solutions slides grade lock environment bench
 
 help:
 	@echo "make lab      set up the environment and open JupyterLab on the lessons"
@@ -25,6 +25,7 @@ help:
 	@echo "make slides   build the offline lecture decks into build/slides/ (needs npm)"
 	@echo "make grade SUBMISSIONS=/path [GRADES=grades.csv]  grade student notebooks"
 	@echo "make lock     re-resolve requirements.lock and environment.yml from pyproject.toml"
+	@echo "make bench [BENCH_ARGS=--quick]  time notebooks, models (vs Stan), widgets: bench/results.md"
 
 # The virtual environment, rebuilt only when the lock or the project file changes.
 setup: $(STAMP)
@@ -74,3 +75,15 @@ grade: setup
 
 lock: setup
 	$(BIN)/python tools/lock.py
+
+# Benchmarks (tools/bench.py): adds the bench-only packages (pystan) of requirements-bench.lock
+# to the course venv; students never install them. Options: BENCH_ARGS="--quick", "--repeats 5",
+# "--only models widgets", "--setup" (also time a fresh clone's setup).
+BENCH_STAMP := $(VENV)/.bench-installed
+
+$(BENCH_STAMP): $(STAMP) requirements-bench.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-bench.lock
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
+	$(BIN)/python tools/bench.py $(BENCH_ARGS)

@@ -19,18 +19,23 @@ ROOT = Path(__file__).resolve().parent.parent
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 
 
-def pyproject_requirements() -> list[Requirement]:
+BENCH_EXTRAS = PYPROJECT["tool"]["course"].get("bench-extras", [])
+
+
+def pyproject_requirements(bench: bool = False) -> list[Requirement]:
+    """The dependencies and the course extras; with ``bench``, only the bench extras."""
     project = PYPROJECT["project"]
-    lines = list(project["dependencies"])
-    for extra in project["optional-dependencies"].values():
-        lines += extra
+    lines = [] if bench else list(project["dependencies"])
+    for name, extra in project["optional-dependencies"].items():
+        if (name in BENCH_EXTRAS) == bench:
+            lines += extra
     return [Requirement(line) for line in lines]
 
 
-def lock_entries() -> dict[str, tuple[str, Marker | None]]:
-    """Name -> (version, marker) for every line of requirements.lock."""
+def lock_entries(name: str = "requirements.lock") -> dict[str, tuple[str, Marker | None]]:
+    """Name -> (version, marker) for every line of a lock file."""
     entries = {}
-    for line in (ROOT / "requirements.lock").read_text().splitlines():
+    for line in (ROOT / name).read_text().splitlines():
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         requirement = Requirement(line)
@@ -41,7 +46,7 @@ def lock_entries() -> dict[str, tuple[str, Marker | None]]:
 
 
 def test_every_direct_dependency_is_pinned_exactly():
-    for requirement in pyproject_requirements():
+    for requirement in pyproject_requirements() + pyproject_requirements(bench=True):
         specs = list(requirement.specifier)
         assert len(specs) == 1 and specs[0].operator == "==", (
             f"pyproject.toml: {requirement} is not pinned with =="
@@ -58,6 +63,21 @@ def test_lock_holds_the_same_version_of_every_direct_pin():
             f"{name}: pyproject.toml pins {spec.version}, requirements.lock has "
             f"{lock[name][0]}: run `make lock`"
         )
+
+
+def test_bench_lock_holds_the_bench_pins_and_agrees_with_the_course_lock():
+    """pystan and co. live in requirements-bench.lock only, resolved against the course lock."""
+    if not BENCH_EXTRAS:
+        pytest.skip("no bench extras")
+    course, bench = lock_entries(), lock_entries("requirements-bench.lock")
+    for requirement in pyproject_requirements(bench=True):
+        name = canonicalize_name(requirement.name)
+        (spec,) = requirement.specifier
+        assert bench.get(name, (None,))[0] == spec.version, f"{name}: run `make lock`"
+        assert name not in course, f"{name} is benchmark-only: it must not be in requirements.lock"
+    for name, (version, _) in bench.items():
+        if name in course:
+            assert course[name][0] == version, f"{name}: the two locks disagree"
 
 
 def test_environment_yml_is_generated_from_pyproject():

@@ -4,6 +4,10 @@ The pins live in pyproject.toml only. This script resolves the full set with uv 
 requirements.lock (what setup installs) and writes environment.yml (conda and Binder
 users) with the same Python and pins. Tests fail when either drifts from pyproject.toml.
 
+The benchmark-only extras ([tool.course] bench-extras, e.g. pystan) stay out of both: they
+are resolved into their own requirements-bench.lock, constrained by requirements.lock so
+that every package the two share has the same version (make bench installs it on top).
+
 Usage: python tools/lock.py            re-resolve the lock and rewrite environment.yml
        python tools/lock.py --check    write nothing; exit 1 if environment.yml is stale
 """
@@ -18,6 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCK = ROOT / "requirements.lock"
+BENCH_LOCK = ROOT / "requirements-bench.lock"
 TARGET = ROOT / "environment.yml"
 
 
@@ -26,22 +31,44 @@ def lock_python_version(pyproject: dict) -> str:
     return pyproject["tool"]["course"]["lock-python"]
 
 
-def resolve_lock(python: str) -> None:
-    """Resolve every dependency and extra of pyproject.toml into requirements.lock."""
+def bench_extras(pyproject: dict) -> list[str]:
+    """The benchmark-only extras: [tool.course] bench-extras (none if absent)."""
+    return list(pyproject["tool"]["course"].get("bench-extras", []))
+
+
+def course_extras(pyproject: dict) -> list[str]:
+    """Every extra of pyproject.toml that students and the tests install (not the bench ones)."""
+    extras = pyproject["project"].get("optional-dependencies", {})
+    return [name for name in extras if name not in bench_extras(pyproject)]
+
+
+def _compile(python: str, extras: list[str], output: Path, *constraints: Path) -> None:
+    """uv pip compile pyproject.toml with these extras (and constraint files) into output."""
     command = [
         *(sys.executable, "-m", "uv", "pip", "compile", "pyproject.toml"),
-        *("--all-extras", "--universal", "--python-version", python),
-        *("--custom-compile-command", "make lock", "--quiet", "-o", LOCK.name),
+        *[argument for extra in extras for argument in ("--extra", extra)],
+        *[argument for path in constraints for argument in ("-c", path.name)],
+        *("--universal", "--python-version", python),
+        *("--custom-compile-command", "make lock", "--quiet", "-o", output.name),
     ]
     subprocess.run(command, cwd=ROOT, check=True)
 
 
+def resolve_lock(pyproject: dict) -> None:
+    """Resolve the dependencies and course extras into requirements.lock, then the bench
+    extras, constrained by it, into requirements-bench.lock."""
+    python = lock_python_version(pyproject)
+    _compile(python, course_extras(pyproject), LOCK)
+    if bench_extras(pyproject):
+        _compile(python, bench_extras(pyproject), BENCH_LOCK, LOCK)
+
+
 def direct_pins(pyproject: dict) -> list[str]:
-    """All exact pins of pyproject.toml: dependencies, then every extra, sorted by name."""
+    """The exact pins students install: dependencies and the course extras, sorted by name."""
     project = pyproject["project"]
     pins = list(project["dependencies"])
-    for extra in project.get("optional-dependencies", {}).values():
-        pins += extra
+    for name in course_extras(pyproject):
+        pins += project["optional-dependencies"][name]
     return sorted(set(pins), key=str.lower)
 
 
@@ -73,8 +100,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not args.check:
         pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
-        resolve_lock(lock_python_version(pyproject))
-        print(f"wrote {LOCK.name}")
+        resolve_lock(pyproject)
+        print(f"wrote {LOCK.name} and {BENCH_LOCK.name}")
     text = render()
     if args.check:
         if not TARGET.is_file() or TARGET.read_text() != text:
