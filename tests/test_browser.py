@@ -34,6 +34,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
@@ -407,12 +408,18 @@ def test_deck_works_offline(browser, decks, lesson):
         "() => new Promise(done => require(['node_modules/reveal.js/dist/reveal.js'],"
         " reveal => { window.Deck = reveal; done(); }))"
     )
+    # as a lecturer would: let MathJax finish its first pass before moving on (navigating
+    # during it makes nbconvert's per-slide re-render race with it)
+    page.wait_for_function("window.MathJax && MathJax.isReady", timeout=60_000)
     page.evaluate("() => new Promise(done => MathJax.Hub.Queue(done))")
     total = page.evaluate("Deck.getTotalSlides()")
     assert total >= 3
-    empty = []
+    empty, unrendered = [], []
     for number in range(total):
-        page.evaluate("() => new Promise(done => MathJax.Hub.Queue(done))")
+        try:  # MathJax typesets a slide when it is shown: every formula gets a visible box
+            page.wait_for_function(MATH_RENDERED, timeout=15_000, polling=100)
+        except PlaywrightTimeout:
+            unrendered.append(number)
         content = page.evaluate(
             """() => {
                 const slide = Deck.getCurrentSlide();
@@ -426,6 +433,7 @@ def test_deck_works_offline(browser, decks, lesson):
         if _is_last_slide(page):
             break
         page.evaluate("Deck.next()")
+    assert not unrendered, f"slides whose math did not render: {unrendered}"
     text = page.evaluate("document.querySelector('.reveal .slides').innerText")
     assert "$$" not in text and "\\frac" not in text and "\\mathrm" not in text, (
         "raw TeX is visible: MathJax did not render"
@@ -440,6 +448,16 @@ def test_deck_works_offline(browser, decks, lesson):
     if lesson in widget_lessons():
         assert page.locator(".widget-slider").count() > 0, "the deck shows no widget"
     page.close()
+
+
+MATH_RENDERED = """() => {
+    const slide = Deck.getCurrentSlide();
+    const shown = element => !element.closest('aside.notes');
+    const formulas = [...slide.querySelectorAll('script[type^="math/tex"]')].filter(shown);
+    const boxes = [...slide.querySelectorAll('.MathJax_CHTML')].filter(shown);
+    return boxes.length === formulas.length
+        && boxes.every(box => box.getBoundingClientRect().width > 0);
+}"""
 
 
 def _is_last_slide(page) -> bool:

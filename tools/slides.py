@@ -183,9 +183,10 @@ def deck_notebook(path: Path) -> nbformat.NotebookNode:
 
 def exporter() -> SlidesExporter:
     """nbconvert's slides exporter, pointed at the local front-end files."""
+    # "serif": of reveal.js's themes, one that loads no web font and keeps headings' case
     return SlidesExporter(
         **LOCAL_URLS,
-        reveal_theme="white",
+        reveal_theme="serif",
         reveal_transition="none",
         reveal_scroll=True,
         reveal_number="c/t",
