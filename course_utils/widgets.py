@@ -7,11 +7,15 @@ figure with its result; nothing slow runs in a callback (no MCMC, no fitting).
 from __future__ import annotations
 
 import io
+import math
 
 import ipywidgets as widgets
 import numpy as np
 from IPython.display import Image, display
+from matplotlib.artist import Artist
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from PIL import Image as PILImage
 from scipy import interpolate
 
 from course_utils import eight_schools
@@ -24,19 +28,54 @@ __all__ = [
     "PriorPredictiveExplorer",
     "ShrinkageExplorer",
     "TutoringPriorExplorer",
+    "nice_upper_limit",
 ]
 
+# Mantissas of the axis tops a widget may use: ten per decade, so that a curve fills at
+# least about three quarters of its axes and the axes stay put while a slider moves.
+_NICE_MANTISSAS = (1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
 
-def _png(figure: Figure) -> bytes:
-    """The figure as PNG bytes: shown the same way whatever matplotlib backend is active."""
+
+def nice_upper_limit(value: float, headroom: float = 1.05) -> float:
+    """The smallest "round" number (1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 times a power of
+    ten) at or above ``value * headroom``: the top of a y-axis that changes only now and
+    then as a slider moves, so the figure's static parts can be reused between updates.
+
+    >>> nice_upper_limit(2.7), nice_upper_limit(0.0031)
+    (3.0, 0.004)
+    """
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(f"value must be finite and non-negative, got {value!r}")
+    if headroom < 1:
+        raise ValueError(f"headroom must be at least 1, got {headroom!r}")
+    target = value * headroom
+    if target == 0:
+        return 1.0
+    exponent = math.floor(math.log10(target))
+    for mantissa in _NICE_MANTISSAS:
+        limit = float(f"{mantissa}e{exponent}")  # exact decimal: 0.004, not 0.00400...01
+        if limit >= target:
+            return limit
+    raise AssertionError("unreachable: 10 x 10**exponent exceeds the target")
+
+
+def _png(canvas: FigureCanvasAgg) -> bytes:
+    """What the canvas last drew, as PNG bytes (fast, light compression)."""
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", pil_kwargs={"compress_level": 1})  # fast to encode
+    PILImage.fromarray(np.asarray(canvas.buffer_rgba())).save(
+        buffer, format="png", compress_level=1
+    )
     return buffer.getvalue()
 
 
 class _FigureWidget:
     """What every widget here shares: sliders that call :meth:`update`, one output area
-    showing the figure as a PNG, and display in a notebook."""
+    showing the figure as a PNG, and display in a notebook.
+
+    Drawing is what a slider move costs (laying out tick labels takes most of it), so each
+    widget names its *dynamic* artists (curves, titles, legends drawn over them): the rest
+    of the figure is drawn once and reused (blitting) for as long as no axis limit changes.
+    """
 
     sliders: dict
     output: widgets.Output
@@ -46,15 +85,37 @@ class _FigureWidget:
         """Recompute for the current slider values and redraw (defined by each widget)."""
         raise NotImplementedError
 
-    def _connect(self) -> None:
-        """Make every slider call :meth:`update`; lay out the sliders over the output."""
+    def _connect(self, dynamic: list[Artist]) -> None:
+        """Make every slider call :meth:`update`; lay out the sliders over the output; set
+        up the persistent canvas with ``dynamic`` drawn over the cached static parts."""
         for slider in self.sliders.values():
             slider.observe(lambda _change: self.update(), names="value")
         self.widget = widgets.VBox([*self.sliders.values(), self.output])
+        self._canvas = FigureCanvasAgg(self.figure)
+        self._dynamic = list(dynamic)
+        for artist in self._dynamic:
+            artist.set_animated(True)  # left out of a full draw: drawn by _render
+        self._background = None
+        self._background_limits = None
+        self.full_draws = 0  # how many updates redrew the static parts (for tests)
+
+    def _limits(self) -> tuple:
+        return tuple((*axes.get_xlim(), *axes.get_ylim()) for axes in self.figure.axes)
 
     def _render(self) -> None:
-        """Render the figure to PNG bytes (``self.png``) and show them in the output."""
-        self.png = _png(self.figure)
+        """Draw the figure (static parts only when the axes moved), keep it as PNG bytes
+        (``self.png``) and show them in the output."""
+        limits = self._limits()
+        if self._background is None or limits != self._background_limits:
+            self._canvas.draw()
+            self._background = self._canvas.copy_from_bbox(self.figure.bbox)
+            self._background_limits = limits
+            self.full_draws += 1
+        else:
+            self._canvas.restore_region(self._background)
+        for artist in self._dynamic:
+            self.figure.draw_artist(artist)
+        self.png = _png(self._canvas)
         with self.output:
             self.output.clear_output(wait=True)
             display(Image(data=self.png, format="png"))
@@ -87,16 +148,17 @@ class PosteriorExplorer(_FigureWidget):
         self.figure.subplots_adjust(left=0.09, right=0.98, bottom=0.16, top=0.88, wspace=0.3)
         curves = self._curves()
         (self._unnormalized,) = self._left.plot(curves.pi, curves.unnormalized, color="C1")
-        self._left.set(xlabel="π", ylabel="prior x likelihood")
+        self._left.set(xlabel="π", ylabel="prior x likelihood", xlim=(0, 1))
         self._left.set_title("unnormalized posterior")
         (self._prior,) = self._right.plot(
             curves.pi, curves.prior, "--", color="0.5", label="prior"
         )
         (self._posterior,) = self._right.plot(curves.pi, curves.posterior, label="posterior")
         self._mean = self._right.axvline(curves.mean, lw=0.8)
-        self._right.set(xlabel="π", ylabel="density")
-        self._right.legend(fontsize=8, loc="upper right")
-        self._connect()
+        self._right.set(xlabel="π", ylabel="density", xlim=(0, 1))
+        legend = self._right.legend(fontsize=8, loc="upper right")
+        curves_drawn = [self._unnormalized, self._prior, self._posterior, self._mean]
+        self._connect([*curves_drawn, self._right.title, legend])
         self.update()
 
     def _curves(self) -> PosteriorCurves:
@@ -113,9 +175,8 @@ class PosteriorExplorer(_FigureWidget):
         self._right.set_title(
             f"normalized: constant {curves.constant:.3g}, mean {curves.mean:.3f}"
         )
-        for axes in (self._left, self._right):
-            axes.relim()
-            axes.autoscale_view()
+        self._left.set_ylim(0, nice_upper_limit(curves.unnormalized.max()))
+        self._right.set_ylim(0, nice_upper_limit(max(curves.prior.max(), curves.posterior.max())))
         self._render()
         return curves
 
@@ -146,7 +207,7 @@ class PriorPredictiveExplorer(_FigureWidget):
         counts, _ = np.histogram(result.difference, bins=self._bins, density=True)
         self._bars = self._right.stairs(counts, self._bins, fill=True, color="C1")
         self._right.set(xlabel="p(new) - p(old)", ylabel="prior density")
-        self._connect()
+        self._connect([self._density, self._bars, self._left.title, self._right.title])
         self.update()
 
     def _compute(self) -> PriorPredictive:
@@ -156,11 +217,11 @@ class PriorPredictiveExplorer(_FigureWidget):
         """Recompute for the slider's prior SD and redraw; return the prior predictive."""
         result = self._compute()
         self._density.set_ydata(result.density)
-        self._left.set_ylim(0, max(3.0, 1.05 * result.density.max()))
+        self._left.set_ylim(0, max(3.0, nice_upper_limit(result.density.max())))
         self._left.set_title(f"P(0.05 < p < 0.95) = {result.prob_moderate:.3f}")
         counts, _ = np.histogram(result.difference, bins=self._bins, density=True)
         self._bars.set_data(counts)
-        self._right.set_ylim(0, max(3.0, 1.05 * counts.max()))
+        self._right.set_ylim(0, max(3.0, nice_upper_limit(counts.max())))
         self._right.set_title(f"P(|difference| > 0.5) = {result.prob_large_difference:.3f}")
         self._render()
         return result
@@ -214,8 +275,9 @@ class TutoringPriorExplorer(_FigureWidget):
             sigma_axis, self._prior_curve(), "--", color="0.5", label="prior"
         )
         self._right.set(xlabel=r"site SD $\sigma$", ylabel="density", xlim=(0, 10))
-        self._right.legend(fontsize=8)
-        self._connect()
+        legend = self._right.legend(fontsize=8)
+        curves_drawn = [self._method, self._sigma, self._sigma_prior]
+        self._connect([*curves_drawn, self._left.title, self._right.title, legend])
         self.update()
 
     def _compute(self) -> ExactSummary:
@@ -241,14 +303,15 @@ class TutoringPriorExplorer(_FigureWidget):
         result = self._compute()
         method_curve = self._method_curve(result)
         self._method.set_ydata(method_curve)
-        self._left.set_ylim(0, 1.1 * method_curve.max())
+        self._left.set_ylim(0, nice_upper_limit(method_curve.max(), headroom=1.1))
         self._left.set_title(
             f"P(method < 0) = {result.prob_method_negative:.3f}, mean {result.mean['method']:.2f}"
         )
         sigma_curve, prior_curve = self._sigma_curve(result), self._prior_curve()
         self._sigma.set_ydata(sigma_curve)
         self._sigma_prior.set_ydata(prior_curve)
-        self._right.set_ylim(0, 1.1 * max(sigma_curve.max(), min(prior_curve.max(), 3.0)))
+        tallest = max(sigma_curve.max(), min(prior_curve.max(), 3.0))
+        self._right.set_ylim(0, nice_upper_limit(tallest, headroom=1.1))
         self._right.set_title(f"site SD: posterior mean {result.mean['sigma_site']:.2f}")
         self._render()
         return result
@@ -293,7 +356,7 @@ class ShrinkageExplorer(_FigureWidget):
             ylim=(min(-5.0, self.y.min() - 2), self.y.max() + 2),
             ylabel="coaching effect",
         )
-        self._connect()
+        self._connect([*self._lines, self._mu, self._axes.title])
         self.update()
 
     def _compute(self):
