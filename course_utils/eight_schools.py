@@ -171,15 +171,25 @@ class _TauGivenY:
 
     def __init__(self, y, sigma, prior: str, scale: float | None):
         self.y, self.sigma, self.prior, self.scale = y, sigma, prior, scale
+        self._last_mu = None  # (tau, mu_given_tau(tau)) of the last scalar call
         # log p(tau | y) near its maximum, so that the integrand is O(1) there
         grid = np.exp(np.linspace(-8, 8, 801)) * np.max(sigma)
         self.log_peak = float(np.max(self.log_density(grid)))
 
     def mu_given_tau(self, tau):
-        """Mean and variance of mu | tau, y (normal); vectorized over tau."""
+        """Mean and variance of mu | tau, y (normal); vectorized over tau.
+
+        The quadrature asks for it three times at each scalar tau (density, theta's
+        moments, mu's moments): the last scalar answer is kept."""
+        scalar = np.ndim(tau) == 0
+        if scalar and self._last_mu is not None and self._last_mu[0] == tau:
+            return self._last_mu[1]
         weights = 1 / (self.sigma**2 + np.asarray(tau, dtype=float)[..., None] ** 2)
         total = weights.sum(axis=-1)
-        return (weights * self.y).sum(axis=-1) / total, 1 / total
+        result = (weights * self.y).sum(axis=-1) / total, 1 / total
+        if scalar:
+            self._last_mu = (float(tau), result)
+        return result
 
     def log_density(self, tau):
         """log p(tau | y) + const: mu integrated out (BDA eq. 5.21) times the prior."""
