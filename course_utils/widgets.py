@@ -15,8 +15,6 @@ from IPython.display import Image, display
 from matplotlib.artist import Artist
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.patches import Rectangle
-from matplotlib.transforms import Bbox, IdentityTransform
 from PIL import Image as PILImage
 from scipy import interpolate
 
@@ -99,68 +97,22 @@ class _FigureWidget:
             artist.set_animated(True)  # left out of a full draw: drawn by _render
         self._background = None
         self._background_limits = None
-        self._regions: list[Bbox] = []  # each axes' extent (ticks, labels) when last drawn
-        self.full_draws = 0  # updates that redrew every static part (for tests and bench)
-        self.axes_draws = 0  # updates that redrew the static parts of some axes only
+        self.full_draws = 0  # how many updates redrew the static parts (for tests)
 
     def _limits(self) -> tuple:
         return tuple((*axes.get_xlim(), *axes.get_ylim()) for axes in self.figure.axes)
 
-    def _draw_static(self) -> None:
-        """Draw everything but the dynamic artists; remember it and where each axes is."""
-        self._canvas.draw()
-        renderer = self._canvas.get_renderer()
-        self._regions = [axes.get_tightbbox(renderer) for axes in self.figure.axes]
-        self.full_draws += 1
-
-    def _redraw_axes(self, changed: list[int]) -> bool:
-        """Over the cached background, blank and redraw only the axes whose limits changed.
-        False (nothing done) where the region to redraw would touch another axes."""
-        renderer = self._canvas.get_renderer()
-        regions = {}
-        for index in changed:
-            new = self.figure.axes[index].get_tightbbox(renderer)
-            regions[index] = new, Bbox.union([self._regions[index], new])
-        for _new, region in regions.values():
-            padded = region.padded(2)
-            for other, other_region in enumerate(self._regions):
-                if other not in regions and padded.overlaps(other_region):
-                    return False
-        self._canvas.restore_region(self._background)
-        for index, (new, region) in regions.items():
-            x0, y0 = math.floor(region.x0) - 2, math.floor(region.y0) - 2
-            x1, y1 = math.ceil(region.x1) + 2, math.ceil(region.y1) + 2
-            blank = Rectangle(
-                (x0, y0),
-                x1 - x0,
-                y1 - y0,
-                transform=IdentityTransform(),
-                facecolor=self.figure.get_facecolor(),
-                edgecolor="none",
-                antialiased=False,
-            )
-            blank.draw(renderer)
-            self.figure.axes[index].draw(renderer)  # leaves out the animated artists
-            self._regions[index] = new
-        self.axes_draws += 1
-        return True
-
     def _render(self) -> None:
-        """Draw the figure (static parts only where the axes moved), keep it as PNG bytes
+        """Draw the figure (static parts only when the axes moved), keep it as PNG bytes
         (``self.png``) and show them in the output."""
         limits = self._limits()
-        if self._background is None:
-            self._draw_static()
-        elif limits != self._background_limits:
-            pairs = zip(self._background_limits, limits, strict=True)
-            changed = [index for index, (old, new) in enumerate(pairs) if old != new]
-            if not self._redraw_axes(changed):
-                self._draw_static()
-        else:
-            self._canvas.restore_region(self._background)
-        if limits != self._background_limits or self._background is None:
+        if self._background is None or limits != self._background_limits:
+            self._canvas.draw()
             self._background = self._canvas.copy_from_bbox(self.figure.bbox)
             self._background_limits = limits
+            self.full_draws += 1
+        else:
+            self._canvas.restore_region(self._background)
         for artist in self._dynamic:
             self.figure.draw_artist(artist)
         self.png = _png(self._canvas)

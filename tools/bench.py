@@ -684,7 +684,7 @@ def time_widget(widget, moves: dict[str, list], rounds: int) -> dict:
     """Times (ms) from setting a slider value to the widget's redrawn PNG, over many changes;
     how many of them redrew the static parts (axes moved), and what such a full redraw costs."""
     times = []
-    full_draws_before, axes_draws_before = widget.full_draws, widget.axes_draws
+    full_draws_before = widget.full_draws
     for _ in range(rounds):
         for name, values in moves.items():
             slider = widget.sliders[name]
@@ -695,7 +695,6 @@ def time_widget(widget, moves: dict[str, list], rounds: int) -> dict:
                 slider.value = value  # observers run update(): compute + redraw + PNG
                 times.append((time.perf_counter() - start) * 1000)
     full_draws = widget.full_draws - full_draws_before
-    axes_draws = widget.axes_draws - axes_draws_before
     full_times = []
     for _ in range(10):
         widget._background = None  # forget the cached static parts: draw everything
@@ -708,7 +707,6 @@ def time_widget(widget, moves: dict[str, list], rounds: int) -> dict:
         "max_ms": max(times),
         "changes": len(times),
         "full_draws": full_draws,
-        "axes_draws": axes_draws,
         "full_redraw_median_ms": statistics.median(full_times),
         "png_bytes": len(widget.png),
     }
@@ -924,14 +922,6 @@ def notebook_rows(notebooks: dict) -> tuple[list[list], list[dict], dict]:
     return rows, records, totals
 
 
-def _redraws(timing: dict) -> str:
-    """How many of the changes redrew every static part, and how many one axes only."""
-    return (
-        f"{timing.get('full_draws', '-')} + {timing.get('axes_draws', '-')} of "
-        f"{timing.get('changes', '-')}"
-    )
-
-
 def _commit() -> str:
     """The short hash of the checkout measured (``+`` if it has uncommitted changes)."""
     head = subprocess.run(
@@ -1071,10 +1061,10 @@ def render(results: dict) -> tuple[str, list[dict]]:
                     name,
                     r["median_ms"],
                     r["p95_ms"],
-                    _redraws(r),
+                    f"{r.get('full_draws', '-')} of {r['changes']}",
                     walk.get("median_ms", "-"),
                     walk.get("p95_ms", "-"),
-                    _redraws(walk) if walk else "-",
+                    f"{walk.get('full_draws', '-')} of {walk.get('changes', '-')}",
                     r.get("full_redraw_median_ms", "-"),
                     f"{_ok(medians[0] < TARGET_WIDGET_MS)} / {_ok(medians[1] < TARGET_WIDGET_MS)}",
                 ]
@@ -1106,10 +1096,8 @@ def render(results: dict) -> tuple[str, list[dict]]:
             "the redraw of its persistent figure and the PNG encoding (Agg). The browser's "
             "round trip is not included. A widget draws its axes, ticks and labels once and "
             "then only its curves and titles over them (blitting), until a move changes an "
-            "axis limit (limits are rounded, so small moves rarely do); then it redraws the "
-            "static parts of that axes only, or of the whole figure if its axes overlap. "
-            "*Redraws* = changes that redrew everything + changes that redrew one axes, of all "
-            "changes; *full redraw (ms)* is what redrawing everything costs. *Jumps*: "
+            "axis limit (limits are rounded, so small moves rarely do): *full redraws* counts "
+            "the changes that drew everything, *full redraw (ms)* is what one costs. *Jumps*: "
             "each slider set to values across its range (a click on the track, a typed value, "
             "a dropdown choice); *steps*: each slider moved one step at a time, 8 steps up and "
             "back (a drag or an arrow key).",
@@ -1119,10 +1107,10 @@ def render(results: dict) -> tuple[str, list[dict]]:
                     "widget",
                     "jumps: median (ms)",
                     "jumps: 95th pct (ms)",
-                    "jumps: redraws",
+                    "jumps: full redraws",
                     "steps: median (ms)",
                     "steps: 95th pct (ms)",
-                    "steps: redraws",
+                    "steps: full redraws",
                     "full redraw (ms)",
                     f"median < {TARGET_WIDGET_MS:.0f} ms: jumps / steps",
                 ],
