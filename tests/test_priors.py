@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 from scipy import integrate, special, stats
@@ -67,21 +65,19 @@ def test_bad_input_is_refused(call, message):
         call()
 
 
-def _timed_moves(slider, values):
-    times = []
-    for value in values:
-        start = time.perf_counter()
-        slider.value = value
-        times.append(time.perf_counter() - start)
-    return np.median(times)
+def _moves(slider, values):
+    """Calls that each move ``slider`` to one of ``values``, in order."""
+    return [lambda v=v: setattr(slider, "value", v) for v in values]
 
 
-def test_prior_predictive_widget_follows_its_slider():
+def test_prior_predictive_widget_follows_its_slider(typical_update_seconds):
     from course_utils.widgets import PriorPredictiveExplorer
 
     explorer = PriorPredictiveExplorer()
     before = explorer.png
-    median = _timed_moves(explorer.sliders["prior_sd"], [1.0, 5.0, 0.5, 2.0, 7.5])
+    median = typical_update_seconds(
+        _moves(explorer.sliders["prior_sd"], [1.0, 5.0, 0.5, 2.0, 7.5])
+    )
     assert explorer.png != before and explorer.png.startswith(b"\x89PNG")
     np.testing.assert_allclose(
         explorer._density.get_ydata(),
@@ -91,7 +87,7 @@ def test_prior_predictive_widget_follows_its_slider():
     assert median < 0.2, f"median update {median * 1000:.0f} ms"
 
 
-def test_site_sd_widget_shows_the_exact_posterior():
+def test_site_sd_widget_shows_the_exact_posterior(typical_update_seconds):
     from course_utils.data import load_tutoring
     from course_utils.exact import TutoringPosterior
     from course_utils.widgets import TutoringPriorExplorer
@@ -100,7 +96,7 @@ def test_site_sd_widget_shows_the_exact_posterior():
     explorer = TutoringPriorExplorer(grid)
     slider = explorer.sliders["site_sd_prior_sd"]
     wide = explorer.update()
-    median = _timed_moves(slider, [5.0, 1.0, 0.3])
+    median = typical_update_seconds(_moves(slider, [5.0, 1.0, 0.3]))
     narrow = explorer.update()
     assert narrow.mean["sigma_site"] < wide.mean["sigma_site"]
     expected = grid.summary(2.5, slider.value)
