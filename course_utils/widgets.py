@@ -13,6 +13,7 @@ import ipywidgets as widgets
 import numpy as np
 from IPython.display import Image, display
 from matplotlib.artist import Artist
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image as PILImage
@@ -75,6 +76,9 @@ class _FigureWidget:
     Drawing is what a slider move costs (laying out tick labels takes most of it), so each
     widget names its *dynamic* artists (curves, titles, legends drawn over them): the rest
     of the figure is drawn once and reused (blitting) for as long as no axis limit changes.
+    A y-axis whose range follows the curves (a density's height) is itself dynamic: its
+    ticks, labels and label are drawn with the curves, so a new range costs one axis, not
+    the whole figure.
     """
 
     sliders: dict
@@ -85,14 +89,20 @@ class _FigureWidget:
         """Recompute for the current slider values and redraw (defined by each widget)."""
         raise NotImplementedError
 
-    def _connect(self, dynamic: list[Artist]) -> None:
+    def _connect(self, dynamic: list[Artist], dynamic_y: tuple[Axes, ...] = ()) -> None:
         """Make every slider call :meth:`update`; lay out the sliders over the output; set
-        up the persistent canvas with ``dynamic`` drawn over the cached static parts."""
+        up the persistent canvas with ``dynamic`` drawn over the cached static parts.
+
+        The y-axes of ``dynamic_y`` are drawn with the dynamic artists (before them, as in
+        a full draw), so changing those axes' y-limits needs no full redraw. Their figure
+        layout must not depend on the tick labels (``subplots_adjust``, no tight layout).
+        """
         for slider in self.sliders.values():
             slider.observe(lambda _change: self.update(), names="value")
         self.widget = widgets.VBox([*self.sliders.values(), self.output])
         self._canvas = FigureCanvasAgg(self.figure)
-        self._dynamic = list(dynamic)
+        self._dynamic_y = tuple(dynamic_y)
+        self._dynamic = [axes.yaxis for axes in self._dynamic_y] + list(dynamic)
         for artist in self._dynamic:
             artist.set_animated(True)  # left out of a full draw: drawn by _render
         self._background = None
@@ -100,7 +110,11 @@ class _FigureWidget:
         self.full_draws = 0  # how many updates redrew the static parts (for tests)
 
     def _limits(self) -> tuple:
-        return tuple((*axes.get_xlim(), *axes.get_ylim()) for axes in self.figure.axes)
+        """The axis limits the cached static parts depend on (not a dynamic y-axis's)."""
+        return tuple(
+            (*axes.get_xlim(), *(() if axes in self._dynamic_y else axes.get_ylim()))
+            for axes in self.figure.axes
+        )
 
     def _render(self) -> None:
         """Draw the figure (static parts only when the axes moved), keep it as PNG bytes
@@ -158,7 +172,7 @@ class PosteriorExplorer(_FigureWidget):
         self._right.set(xlabel="π", ylabel="density", xlim=(0, 1))
         legend = self._right.legend(fontsize=8, loc="upper right")
         curves_drawn = [self._unnormalized, self._prior, self._posterior, self._mean]
-        self._connect([*curves_drawn, self._right.title, legend])
+        self._connect([*curves_drawn, self._right.title, legend], (self._left, self._right))
         self.update()
 
     def _curves(self) -> PosteriorCurves:
@@ -207,7 +221,10 @@ class PriorPredictiveExplorer(_FigureWidget):
         counts, _ = np.histogram(result.difference, bins=self._bins, density=True)
         self._bars = self._right.stairs(counts, self._bins, fill=True, color="C1")
         self._right.set(xlabel="p(new) - p(old)", ylabel="prior density")
-        self._connect([self._density, self._bars, self._left.title, self._right.title])
+        self._connect(
+            [self._density, self._bars, self._left.title, self._right.title],
+            (self._left, self._right),
+        )
         self.update()
 
     def _compute(self) -> PriorPredictive:
@@ -277,7 +294,10 @@ class TutoringPriorExplorer(_FigureWidget):
         self._right.set(xlabel=r"site SD $\sigma$", ylabel="density", xlim=(0, 10))
         legend = self._right.legend(fontsize=8)
         curves_drawn = [self._method, self._sigma, self._sigma_prior]
-        self._connect([*curves_drawn, self._left.title, self._right.title, legend])
+        self._connect(
+            [*curves_drawn, self._left.title, self._right.title, legend],
+            (self._left, self._right),
+        )
         self.update()
 
     def _compute(self) -> ExactSummary:
