@@ -37,6 +37,7 @@ from course_utils._numerics import hessian as _hessian
 
 __all__ = [
     "TAU_PRIORS",
+    "TauPriorSweep",
     "conditional_theta",
     "draw_theta",
     "exact_posterior",
@@ -287,6 +288,12 @@ def exact_posterior(
         return np.concatenate([mean, variance + mean**2, b, hyper])
 
     _, values = _integrate(moments, posterior)
+    return _summary_table(values, n, names)
+
+
+def _summary_table(values: np.ndarray, n: int, names) -> pd.DataFrame:
+    """exact_posterior's table from the posterior expectations of theta_j, theta_j^2, B_j
+    (n each), then mu, mu^2, tau and tau^2."""
     mean, second, b = values[:n], values[n : 2 * n], values[2 * n : 3 * n]
     mu_mean, mu_second, tau_mean, tau_second = values[3 * n :]
     index = pd.Index(list(names) if names is not None else range(n), name="group")
@@ -301,6 +308,69 @@ def exact_posterior(
         index=["mu", "tau"],
     )
     return table
+
+
+# The fixed rule of TauPriorSweep: Gauss-Legendre on [0, a] and on the doubling panels
+# [a 2^k, a 2^(k+1)] up to 1e8 max(sigma), a = 1e-6 max(sigma). Every integrand here is
+# smooth in tau and varies on the scale of tau itself, so each panel is resolved.
+_SWEEP_NODES_PER_PANEL = 20
+_SWEEP_FIRST, _SWEEP_LAST = 1e-6, 1e8
+#: Smallest tau_scale / max(sigma) the fixed rule resolves (a prior narrower than that
+#: puts its mass inside the first panel).
+SWEEP_MIN_RELATIVE_SCALE = 1e-4
+
+
+def _tau_rule(unit: float) -> tuple[np.ndarray, np.ndarray]:
+    """Nodes and weights of the fixed composite rule over tau in [0, 1e8 unit]."""
+    doublings = math.ceil(math.log2(_SWEEP_LAST / _SWEEP_FIRST))
+    ends = _SWEEP_FIRST * unit * 2.0 ** np.arange(doublings + 1)
+    lows, highs = np.concatenate([[0.0], ends[:-1]]), ends
+    x, w = np.polynomial.legendre.leggauss(_SWEEP_NODES_PER_PANEL)
+    half = (highs - lows)[:, None] / 2
+    nodes = (lows + highs)[:, None] / 2 + half * x
+    return nodes.ravel(), (half * w).ravel()
+
+
+class TauPriorSweep:
+    """:func:`exact_posterior` for many priors on tau, fast enough for a slider.
+
+    Everything that does not depend on the prior (p(y | tau) with mu integrated out, and
+    the moments of theta and mu given tau) is computed once at the nodes of a fixed
+    composite Gauss-Legendre rule in tau; each prior is then a reweighting of those nodes
+    (well under a millisecond instead of the adaptive rule's 20-100 ms). The tests check it
+    against :func:`exact_posterior` to 1e-9.
+    """
+
+    def __init__(self, y, sigma, names=None) -> None:
+        likelihood = _posterior(y, sigma, "flat", None, min_groups=5)
+        y, sigma = likelihood.y, likelihood.sigma
+        self.y, self.sigma, self.names = y, sigma, names
+        self._unit = float(np.max(sigma))
+        self._tau, self._weights = _tau_rule(self._unit)
+        tau = self._tau
+        self._log_likelihood = likelihood.log_density(tau)  # flat prior: the likelihood
+        mu_hat, v_mu = likelihood.mu_given_tau(tau)
+        b = sigma**2 / (sigma**2 + tau[:, None] ** 2)
+        mean = (1 - b) * y + b * mu_hat[:, None]
+        variance = (1 - b) * sigma**2 + b**2 * v_mu[:, None]
+        hyper = [mu_hat, v_mu + mu_hat**2, tau, tau**2]
+        self._moments = np.column_stack([mean, variance + mean**2, b, *hyper])
+
+    def exact_posterior(
+        self, tau_prior: str = "flat", tau_scale: float | None = None
+    ) -> pd.DataFrame:
+        """The table of :func:`exact_posterior` for this prior on tau."""
+        scale = _check_prior(tau_prior, tau_scale)
+        if scale is not None and scale < SWEEP_MIN_RELATIVE_SCALE * self._unit:
+            raise ValueError(
+                f"tau_scale must be at least {SWEEP_MIN_RELATIVE_SCALE} max(sigma) = "
+                f"{SWEEP_MIN_RELATIVE_SCALE * self._unit:.3g} for the fixed rule, got "
+                f"{scale}; use exact_posterior (adaptive) for narrower priors."
+            )
+        log_weights = self._log_likelihood + _log_tau_prior(self._tau, tau_prior, scale)
+        weights = self._weights * np.exp(log_weights - log_weights.max())
+        values = weights @ self._moments / weights.sum()
+        return _summary_table(values, self.y.size, self.names)
 
 
 def _check_index(name: str, value, n: int) -> int:

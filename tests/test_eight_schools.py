@@ -244,6 +244,38 @@ def test_non_centred_nuts_matches_the_exact_posterior(exact):
         assert abs(estimate["sd"] - row["sd"]) < 4 * estimate["mcse_sd"], school
 
 
+@pytest.mark.parametrize("groups", [8, 5])
+def test_tau_prior_sweep_matches_adaptive_quadrature(groups):
+    """The fixed rule against quad_vec for every prior, scales over seven decades; five
+    groups is the heaviest tail a flat prior allows (tau^2 p(tau | y) ~ tau^-2)."""
+    y, sigma = Y[:groups], SIGMA[:groups]
+    sweep = es.TauPriorSweep(y, sigma)
+    priors = [("flat", None)] + [
+        (prior, scale)
+        for prior in ("half-normal", "half-cauchy")
+        for scale in (0.005, 0.1, 1.0, 5.0, 25.0, 100.0, 1e4)
+    ]
+    for prior, scale in priors:
+        adaptive = es.exact_posterior(y, sigma, prior, scale)
+        fixed = sweep.exact_posterior(prior, scale)
+        np.testing.assert_allclose(fixed.to_numpy(), adaptive.to_numpy(), rtol=0, atol=1e-9)
+        np.testing.assert_allclose(
+            fixed.attrs["hyper"].to_numpy(), adaptive.attrs["hyper"].to_numpy(), atol=1e-9
+        )
+
+
+def test_tau_prior_sweep_refuses_what_it_cannot_resolve():
+    sweep = es.TauPriorSweep(Y, SIGMA)
+    with pytest.raises(ValueError, match="tau_scale must be at least"):
+        sweep.exact_posterior("half-normal", 1e-4)
+    with pytest.raises(ValueError, match="tau_scale"):
+        sweep.exact_posterior("half-cauchy", -1.0)
+    with pytest.raises(ValueError, match="at least 5 groups"):
+        es.TauPriorSweep(Y[:4], SIGMA[:4])
+    with pytest.raises(ValueError, match="sigma must be positive"):
+        es.TauPriorSweep(Y, -SIGMA)
+
+
 def test_shrinkage_widget_shows_the_exact_posterior():
     import time
 
