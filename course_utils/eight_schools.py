@@ -207,13 +207,24 @@ class _TauGivenY:
     def density(self, tau):
         return np.exp(self.log_density(tau) - self.log_peak)
 
-    def theta_moments(self, tau: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Mean and variance of theta_j | tau, y (normal), and the shrinkage B_j."""
+    def theta_moments(self, tau) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Mean and variance of theta_j | tau, y (normal), and the shrinkage B_j; groups
+        on the last axis, vectorized over tau."""
         mu_hat, v_mu = self.mu_given_tau(tau)
-        b = self.sigma**2 / (self.sigma**2 + tau**2)
+        mu_hat, v_mu = np.asarray(mu_hat)[..., None], np.asarray(v_mu)[..., None]
+        b = self.sigma**2 / (self.sigma**2 + np.asarray(tau, dtype=float)[..., None] ** 2)
         mean = (1 - b) * self.y + b * mu_hat
         variance = (1 - b) * self.sigma**2 + b**2 * v_mu  # V_j = (1 - B_j) sigma_j^2
         return mean, variance, b
+
+    def moments(self, tau) -> np.ndarray:
+        """Given tau: E(theta_j), E(theta_j^2), B_j (one per group), then E(mu), E(mu^2),
+        tau and tau^2, on the last axis (the layout :func:`_summary_table` reads)."""
+        mean, variance, b = self.theta_moments(tau)
+        mu_hat, v_mu = self.mu_given_tau(tau)
+        tau = np.asarray(tau, dtype=float)
+        hyper = np.stack([mu_hat, v_mu + mu_hat**2, tau, tau**2], axis=-1)
+        return np.concatenate([mean, variance + mean**2, b, hyper], axis=-1)
 
 
 _BREAKS = np.array([0.0, 0.5, 1, 2, 4, 8, 16])  # times max(sigma): where p(tau | y) bends
@@ -279,16 +290,8 @@ def exact_posterior(
         ``tau`` and columns ``mean`` and ``sd``.
     """
     posterior = _posterior(y, sigma, tau_prior, tau_scale, min_groups=5)
-    y, sigma, n = posterior.y, posterior.sigma, posterior.y.size
-
-    def moments(tau: float) -> np.ndarray:
-        mean, variance, b = posterior.theta_moments(tau)
-        mu_hat, v_mu = posterior.mu_given_tau(tau)
-        hyper = [float(mu_hat), float(v_mu + mu_hat**2), tau, tau**2]
-        return np.concatenate([mean, variance + mean**2, b, hyper])
-
-    _, values = _integrate(moments, posterior)
-    return _summary_table(values, n, names)
+    _, values = _integrate(posterior.moments, posterior)
+    return _summary_table(values, posterior.y.size, names)
 
 
 def _summary_table(values: np.ndarray, n: int, names) -> pd.DataFrame:
@@ -343,18 +346,11 @@ class TauPriorSweep:
 
     def __init__(self, y, sigma, names=None) -> None:
         likelihood = _posterior(y, sigma, "flat", None, min_groups=5)
-        y, sigma = likelihood.y, likelihood.sigma
-        self.y, self.sigma, self.names = y, sigma, names
-        self._unit = float(np.max(sigma))
+        self.groups, self.names = likelihood.y.size, names
+        self._unit = float(np.max(likelihood.sigma))
         self._tau, self._weights = _tau_rule(self._unit)
-        tau = self._tau
-        self._log_likelihood = likelihood.log_density(tau)  # flat prior: the likelihood
-        mu_hat, v_mu = likelihood.mu_given_tau(tau)
-        b = sigma**2 / (sigma**2 + tau[:, None] ** 2)
-        mean = (1 - b) * y + b * mu_hat[:, None]
-        variance = (1 - b) * sigma**2 + b**2 * v_mu[:, None]
-        hyper = [mu_hat, v_mu + mu_hat**2, tau, tau**2]
-        self._moments = np.column_stack([mean, variance + mean**2, b, *hyper])
+        self._log_likelihood = likelihood.log_density(self._tau)  # flat prior: likelihood
+        self._moments = likelihood.moments(self._tau)
 
     def exact_posterior(
         self, tau_prior: str = "flat", tau_scale: float | None = None
@@ -370,7 +366,7 @@ class TauPriorSweep:
         log_weights = self._log_likelihood + _log_tau_prior(self._tau, tau_prior, scale)
         weights = self._weights * np.exp(log_weights - log_weights.max())
         values = weights @ self._moments / weights.sum()
-        return _summary_table(values, self.y.size, self.names)
+        return _summary_table(values, self.groups, self.names)
 
 
 def _check_index(name: str, value, n: int) -> int:
