@@ -16,6 +16,7 @@ from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.transforms import Bbox
 from PIL import Image as PILImage
 from scipy import interpolate
 
@@ -76,9 +77,10 @@ class _FigureWidget:
     Drawing is what a slider move costs (laying out tick labels takes most of it), so each
     widget names its *dynamic* artists (curves, titles, legends drawn over them): the rest
     of the figure is drawn once and reused (blitting) for as long as no axis limit changes.
-    A y-axis whose range follows the curves (a density's height) is itself dynamic: its
-    ticks, labels and label are drawn with the curves, so a new range costs one axis, not
-    the whole figure.
+    A y-axis whose range follows the curves (a density's height) is drawn apart from the
+    rest: a new range costs one axis, not the whole figure, and the pixels of each range
+    drawn are kept, so moving back to a range (as a slider drag does all the time) costs a
+    copy instead of laying out its tick labels again.
     """
 
     sliders: dict
@@ -101,13 +103,18 @@ class _FigureWidget:
             slider.observe(lambda _change: self.update(), names="value")
         self.widget = widgets.VBox([*self.sliders.values(), self.output])
         self._canvas = FigureCanvasAgg(self.figure)
+        for axes in dynamic_y:
+            if axes.yaxis.get_ticks_position() != "left":
+                raise ValueError("dynamic_y: only y-axes with their ticks on the left")
         self._dynamic_y = tuple(dynamic_y)
-        self._dynamic = [axes.yaxis for axes in self._dynamic_y] + list(dynamic)
-        for artist in self._dynamic:
+        self._dynamic = list(dynamic)
+        for artist in [axes.yaxis for axes in self._dynamic_y] + self._dynamic:
             artist.set_animated(True)  # left out of a full draw: drawn by _render
         self._background = None
         self._background_limits = None
+        self._y_axis_pixels: dict[tuple, object] = {}  # (axes index, ylim) -> saved region
         self.full_draws = 0  # how many updates redrew the static parts (for tests)
+        self.y_axis_draws = 0  # how many times a dynamic y-axis was laid out and drawn
 
     def _limits(self) -> tuple:
         """The axis limits the cached static parts depend on (not a dynamic y-axis's)."""
@@ -124,15 +131,41 @@ class _FigureWidget:
             self._canvas.draw()
             self._background = self._canvas.copy_from_bbox(self.figure.bbox)
             self._background_limits = limits
+            self._y_axis_pixels = {}  # drawn over the old background: stale
             self.full_draws += 1
         else:
             self._canvas.restore_region(self._background)
+        self._render_y_axes()
         for artist in self._dynamic:
             self.figure.draw_artist(artist)
         self.png = _png(self._canvas)
         with self.output:
             self.output.clear_output(wait=True)
             display(Image(data=self.png, format="png"))
+
+    def _render_y_axes(self) -> None:
+        """Draw the dynamic y-axes over the restored background (before the curves, as in
+        a full draw): from the saved pixels of their current range, else laid out anew
+        and saved. An axis's pixels lie outside its axes (ticks point out), so the curves
+        drawn next cover nothing saved with it."""
+        renderer = self._canvas.get_renderer()
+        for index, axes in enumerate(self._dynamic_y):
+            key = (index, axes.get_ylim())
+            saved = self._y_axis_pixels.get(key)
+            if saved is not None:
+                self._canvas.restore_region(saved)
+                continue
+            self.figure.draw_artist(axes.yaxis)
+            self.y_axis_draws += 1
+            labels = axes.yaxis.get_tightbbox(renderer)  # tick labels, offset, axis label
+            if labels is None:  # nothing drawn
+                continue
+            # and the tick marks, between the labels and the spine
+            marks = Bbox.from_extents(labels.x0, axes.bbox.y0, axes.bbox.x0 + 1, axes.bbox.y1)
+            extent = Bbox.union([labels, marks]).padded(2)
+            region = Bbox.intersection(extent, self.figure.bbox)
+            if region is not None:
+                self._y_axis_pixels[key] = self._canvas.copy_from_bbox(region)
 
     def _ipython_display_(self) -> None:
         display(self.widget)

@@ -123,6 +123,37 @@ def test_tutoring_prior_explorer_blits_what_a_full_redraw_shows():
     _assert_shows_exactly_a_full_redraw(explorer, fresh)
 
 
+@pytest.mark.parametrize(
+    "make, name, away, back",
+    [
+        (lambda: PosteriorExplorer(), "heads", 20, 2),
+        (lambda: PriorPredictiveExplorer(prior_sd=1.5), "prior_sd", 0.25, 1.5),
+        (
+            lambda: TutoringPriorExplorer(
+                TutoringPosterior(load_tutoring(), n_beta=32, n_log_sigma=24)
+            ),
+            "site_sd_prior_sd",
+            0.2,
+            2.5,
+        ),
+    ],
+    ids=["posterior", "prior_predictive", "tutoring_prior"],
+)
+def test_a_y_range_seen_before_is_reused_not_redrawn(make, name, away, back):
+    """Away to other y-ranges (the y-axes are laid out anew) and back: the back move
+    reuses the saved axes, and shows exactly what it showed first and a full redraw."""
+    widget = make()
+    first = _pixels(widget.png)
+    before = widget.y_axis_draws
+    widget.sliders[name].value = away
+    assert widget.y_axis_draws > before  # new y-ranges
+    after_away = widget.y_axis_draws
+    widget.sliders[name].value = back
+    assert widget.y_axis_draws == after_away  # every y-range seen before: copied
+    np.testing.assert_array_equal(_pixels(widget.png), first)
+    np.testing.assert_array_equal(first, _full_redraw(widget))
+
+
 def test_shrinkage_explorer_never_redraws_its_fixed_axes():
     schools = load_eight_schools()
     names = schools["school"].tolist()
