@@ -67,6 +67,7 @@ TARGET_ESS_RATIO = 1 / 2  # course ESS/s / Stan ESS/s, at least
 TARGET_NOTEBOOK_WARM_S = 60.0
 TARGET_COURSE_COLD_S = 600.0
 KERNEL_STARTUP_TIMEOUT_S = 120  # nbclient's wait for a new kernel's first reply
+NOTEBOOK_CELL_TIMEOUT_S = 300  # the slowest cell takes about 80 s cold
 TARGET_WIDGET_MS = 100.0
 AGREEMENT_Z = 4.0  # |mean difference| / combined MCSE above this flags a disagreement
 
@@ -533,12 +534,19 @@ def worker_notebook(path: str, timeout: int) -> dict:
     """Run one notebook top to bottom in a fresh kernel (errors allowed); time, peak RSS."""
     import nbformat
     import psutil
+    from jupyter_client.manager import AsyncKernelManager
     from nbclient import NotebookClient
 
     notebook_path = Path(path)
     notebook = nbformat.read(notebook_path, as_version=4)
+    # IPC sockets in a private folder instead of TCP ports on localhost: no port to race
+    # for with the kernel of the previous run (a TCP kernel and its client once both sat
+    # idle, each waiting for the other, until the cell timeout).
+    sockets = Path(tempfile.mkdtemp(prefix="bench-kernel-"))
+    manager = AsyncKernelManager(kernel_name="python3", transport="ipc", ip=str(sockets / "k"))
     client = NotebookClient(
         notebook,
+        km=manager,
         timeout=timeout,
         startup_timeout=KERNEL_STARTUP_TIMEOUT_S,
         kernel_name="python3",
@@ -569,6 +577,7 @@ def worker_notebook(path: str, timeout: int) -> dict:
         wall = time.perf_counter() - start
         stop.set()
         watcher.join()
+        shutil.rmtree(sockets, ignore_errors=True)
     errors = [
         output.get("ename", "?")
         for cell in notebook.cells
@@ -586,12 +595,15 @@ def worker_notebook(path: str, timeout: int) -> dict:
 
 
 def run_notebook_worker(path: Path, cache: Path, timeout: float) -> dict:
-    """One notebook in a fresh worker; once more if its kernel did not start (a kernel
-    that never answered hung one run for minutes on 2026-11-30), marked ``retried``."""
-    arguments = ["worker-notebook", str(path), "--timeout", str(int(timeout))]
+    """One notebook in a fresh worker; once more if its kernel failed to start or a cell
+    timed out (a hung kernel connection, seen twice), marked ``retried``."""
+    cell_timeout = min(timeout, NOTEBOOK_CELL_TIMEOUT_S)
+    arguments = ["worker-notebook", str(path), "--timeout", str(int(cell_timeout))]
     result = run_worker(arguments, cache_env(cache), timeout * 4)
-    if "error" in result and "kernel" in result["error"].lower():
-        log(f"{path.name}: the kernel did not start ({result['error'][:120]}); retrying")
+    if "error" in result and any(
+        word in result["error"].lower() for word in ("kernel", "timeout", "timed out")
+    ):
+        log(f"{path.name}: kernel failure or timeout ({result['error'][:120]}); retrying")
         result = {**run_worker(arguments, cache_env(cache), timeout * 4), "retried": True}
     return result
 
