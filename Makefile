@@ -53,12 +53,17 @@ lint: setup
 test-code: setup
 	$(BIN)/python tools/run_pytest.py tests
 
+# A cell gets at most NBVAL_CELL_TIMEOUT seconds (the slowest takes about 80 s cold): a
+# hung kernel connection fails in minutes instead of holding the run for nbval's 2000 s.
+NBVAL_CELL_TIMEOUT ?= 600
+
 test-solutions: setup
 	$(BIN)/python tools/run_pytest.py --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg \
-		--nbval-current-env solutions
+		--nbval-cell-timeout=$(NBVAL_CELL_TIMEOUT) --nbval-current-env solutions
 
 test-lessons: setup
-	$(BIN)/python tools/run_pytest.py --nbval-lax --nbval-current-env lessons
+	$(BIN)/python tools/run_pytest.py --nbval-lax --nbval-cell-timeout=$(NBVAL_CELL_TIMEOUT) \
+		--nbval-current-env lessons
 
 lessons: setup
 	$(BIN)/python tools/make_lessons.py
