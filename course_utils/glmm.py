@@ -690,12 +690,11 @@ def bootstrap_lrt(
         table = lrt(m0, m1)
         observed, df = float(table.loc["m1", "chisq"]), int(table.loc["m1", "df"])
     null_design, full_design = _parse(null_formula, data), _parse(full_formula, data)
-    design = null_design
-    offset = design.X @ m0.fixed["estimate"].to_numpy()
+    offset = null_design.X @ m0.fixed["estimate"].to_numpy()
     statistics = np.empty(n_boot)
     for k in range(n_boot):
-        u = generator.normal(0.0, m0.re_sd, size=len(design.group_levels))
-        p = special.expit(offset + u[design.group_index])
+        u = generator.normal(0.0, m0.re_sd, size=len(null_design.group_levels))
+        p = special.expit(offset + u[null_design.group_index])
         y = (generator.random(len(p)) < p).astype(float)
         # The deviances of glmer's fits, without the standard errors glmer also computes.
         minimum = []

@@ -146,8 +146,9 @@ class _FigureWidget:
     def _render_y_axes(self) -> None:
         """Draw the dynamic y-axes over the restored background (before the curves, as in
         a full draw): from the saved pixels of their current range, else laid out anew
-        and saved. An axis's pixels lie outside its axes (ticks point out), so the curves
-        drawn next cover nothing saved with it."""
+        and saved. The pixels saved are the axis's labels and outward tick marks, left of
+        the spine, with a 2-pixel margin: the curves are drawn after them, as in a full
+        draw, so a margin reaching into the axes hides nothing."""
         renderer = self._canvas.get_renderer()
         for index, axes in enumerate(self._dynamic_y):
             key = (index, axes.get_ylim())
