@@ -530,6 +530,14 @@ def notebook_paths() -> list[Path]:
     ]
 
 
+def selected_notebooks(args: argparse.Namespace) -> list[Path]:
+    """The notebooks to measure: all, or those whose path contains one of ``--notebooks``."""
+    paths = notebook_paths()
+    if args.notebooks:
+        paths = [p for p in paths if any(key in str(p) for key in args.notebooks)]
+    return paths
+
+
 def worker_notebook(path: str, timeout: int) -> dict:
     """Run one notebook top to bottom in a fresh kernel (errors allowed); time, peak RSS."""
     import nbformat
@@ -610,9 +618,7 @@ def run_notebook_worker(path: Path, cache: Path, timeout: float) -> dict:
 
 def bench_notebooks(args: argparse.Namespace, scratch: Path) -> dict:
     """Each notebook cold (fresh caches) and then warm ``repeats`` times, in fresh kernels."""
-    paths = notebook_paths()
-    if args.notebooks:
-        paths = [p for p in paths if any(key in str(p) for key in args.notebooks)]
+    paths = selected_notebooks(args)
     results = {}
     for path in paths:
         label = str(path.relative_to(ROOT))
@@ -634,9 +640,7 @@ def bench_course(args: argparse.Namespace, scratch: Path) -> dict:
     """Every notebook once, in course order, each in a fresh kernel, all sharing one set
     of compile caches that starts empty: the whole course cold, as a clean CI run or an
     instructor preparing a term meets it."""
-    paths = notebook_paths()
-    if args.notebooks:
-        paths = [p for p in paths if any(key in str(p) for key in args.notebooks)]
+    paths = selected_notebooks(args)
     cache = scratch / "course"
     shutil.rmtree(cache, ignore_errors=True)
     results = {}
@@ -930,6 +934,12 @@ def _records(section: str, item: str, config: str, stats: dict) -> list[dict]:
     ]
 
 
+def _cells_raised(run: dict) -> str:
+    """'k of n' code cells of a notebook run that raised, with the exception names."""
+    text = f"{run['error_cells']} of {run['code_cells']}"
+    return text + (f" ({', '.join(run['errors'])})" if run["errors"] else "")
+
+
 def notebook_rows(notebooks: dict) -> tuple[list[list], list[dict], dict]:
     """Markdown rows, CSV records and course totals of the notebooks section."""
     rows, records = [], []
@@ -947,15 +957,13 @@ def notebook_rows(notebooks: dict) -> tuple[list[list], list[dict], dict]:
         cold_total += t_cold["median"] if t_cold else 0.0
         if t_warm and t_warm["median"] > warm_worst[0]:
             warm_worst = (t_warm["median"], label)
-        errors = good[-1]
         rows.append(
             [
                 label,
                 fmt_range(t_cold),
                 fmt_range(t_warm),
                 fmt_range(memory),
-                f"{errors['error_cells']} of {errors['code_cells']}"
-                + (f" ({', '.join(errors['errors'])})" if errors["errors"] else ""),
+                _cells_raised(good[-1]),
                 _ok(_le(t_warm["median"], TARGET_NOTEBOOK_WARM_S)) if t_warm else "-",
             ]
         )
@@ -977,10 +985,7 @@ def course_rows(course: dict) -> tuple[list[list], list[dict], float]:
             rows.append([label, "ERROR: " + result["error"][:80], "-"])
             continue
         total += result["wall_s"]
-        raised = f"{result['error_cells']} of {result['code_cells']}"
-        if result["errors"]:
-            raised += f" ({', '.join(result['errors'])})"
-        rows.append([label, f"{result['wall_s']:.3g}", raised])
+        rows.append([label, f"{result['wall_s']:.3g}", _cells_raised(result)])
         records += _records("course", label, "-", {"wall_s": _single(result["wall_s"])})
     records.append(
         {"section": "course", "item": "all", "config": "-", "metric": "wall_s", **_single(total)}
