@@ -6,6 +6,11 @@ one line starting with a check mark, and raises :class:`AnswerError` (an
 
 Numbers that come from MCMC are never compared with a fixed float: :func:`check_mcmc`
 accepts an estimate within a few Monte Carlo standard errors of the exact answer.
+
+The grader (``tools/grading``) runs the same checks on plain data: a student's answer is
+computed in a sandbox and comes out as numbers, arrays, tables or text, and the check runs
+in the grader's own process. :func:`model_signature` and :func:`compare_model_signatures`
+are :func:`check_same_model` split in two for that purpose.
 """
 
 from __future__ import annotations
@@ -19,10 +24,16 @@ import numpy as np
 __all__ = [
     "AnswerError",
     "Feedback",
+    "check_allclose",
+    "check_between",
     "check_close",
+    "check_equal",
     "check_mcmc",
     "check_raises",
     "check_same_model",
+    "compare_model_signatures",
+    "model_signature",
+    "reference_points",
 ]
 
 
@@ -100,6 +111,150 @@ def check_close(
     value = _as_float(name, actual)
     if not math.isclose(value, expected, rel_tol=rtol, abs_tol=atol):
         raise _wrong(f"{name} = {value:.6g}, but that is not right.", hint)
+    return Feedback(f"✔ {name} = {value:.4g}: correct.")
+
+
+def check_allclose(
+    name: str,
+    actual: Any,
+    expected: Any,
+    *,
+    rtol: float = 1e-7,
+    atol: float = 0.0,
+    hint: str = "",
+) -> Feedback:
+    """Check that an array of numbers is close to the expected one, element by element.
+
+    The test is :func:`numpy.testing.assert_allclose`'s: ``|actual - expected| <= atol +
+    rtol * |expected|`` for every element, with NaN equal to NaN. The message says how many
+    values are off, never what they should be.
+
+    Parameters
+    ----------
+    name : str
+        What the student computed (``"shrinkage_factors(3, sigma)"``).
+    actual : array_like
+        The student's answer.
+    expected : array_like
+        The right answer; ``actual`` must have its shape.
+    rtol, atol : float
+        Accepted relative and absolute difference; non-negative.
+    hint : str
+        Added to the message when the answer is wrong.
+
+    Raises
+    ------
+    AnswerError
+        If ``actual`` is not an array of numbers of the expected shape close to ``expected``.
+    ValueError
+        If ``rtol`` or ``atol`` is negative.
+    """
+    if rtol < 0 or atol < 0:
+        raise ValueError(f"rtol and atol must be non-negative, got rtol={rtol}, atol={atol}.")
+    if isinstance(actual, NotImplementedError):
+        raise AnswerError(f"{name}: not answered yet.")
+    target = np.asarray(expected, dtype=float)
+    try:
+        values = np.asarray(actual, dtype=float)
+    except (TypeError, ValueError) as err:
+        raise AnswerError(
+            f"{name} should be numbers, got {type(actual).__name__}: {actual!r}"
+        ) from err
+    if values.shape != target.shape:
+        raise _wrong(f"{name} should have shape {target.shape}, got {values.shape}.", hint)
+    off = ~np.isclose(values, target, rtol=rtol, atol=atol, equal_nan=True)
+    if off.any():
+        first = tuple(int(i) for i in np.argwhere(off)[0])
+        where = f" (first at index {first[0] if len(first) == 1 else first})" if first else ""
+        message = f"{name}: {int(off.sum())} of {off.size} values are not right{where}."
+        raise _wrong(message, hint)
+    return Feedback(f"✔ {name}: all {values.size} values correct.")
+
+
+def check_equal(name: str, actual: Any, expected: Any, *, hint: str = "") -> Feedback:
+    """Check that an answer equals the expected value exactly (booleans, integers, text, lists).
+
+    Arrays are equal when they have the same shape and elements. The message shows the
+    answer, never the expected value.
+
+    Raises
+    ------
+    AnswerError
+        If ``actual`` differs from ``expected``.
+    """
+    if isinstance(actual, NotImplementedError):
+        raise AnswerError(f"{name}: not answered yet.")
+    if isinstance(actual, np.ndarray) or isinstance(expected, np.ndarray):
+        try:
+            same = np.array_equal(np.asarray(actual), np.asarray(expected))
+        except (TypeError, ValueError):
+            same = False
+    else:
+        same = type(actual) is type(expected) and actual == expected
+        if (
+            not same
+            and isinstance(actual, int | float | np.number)
+            and not isinstance(actual, bool)
+        ):
+            same = not isinstance(expected, bool) and actual == expected
+    if not same:
+        shown = repr(actual)
+        shown = shown if len(shown) <= 80 else shown[:77] + "..."
+        raise _wrong(f"{name} = {shown}, but that is not right.", hint)
+    return Feedback(f"✔ {name}: correct.")
+
+
+def check_between(
+    name: str,
+    actual: Any,
+    low: float,
+    high: float,
+    *,
+    inclusive: bool = True,
+    through: Callable[[float], Any] | None = None,
+    hint: str = "",
+) -> Feedback:
+    """Check that a number lies between two bounds (``low <= x <= high``).
+
+    Parameters
+    ----------
+    name : str
+        What is checked (``"acceptance rate with tuned_proposal_scale()"``).
+    actual : number
+        The student's answer.
+    low, high : float
+        The bounds; either may be infinite.
+    inclusive : bool, default True
+        Whether a value equal to a bound passes.
+    through : callable, optional
+        Applied to the answer (as a float) before the comparison, e.g. a function that runs
+        a sampler with the student's proposal scale and returns its acceptance rate. The
+        grader runs it in its own trusted process, never in the student's.
+    hint : str
+        Added to the message when the answer is outside the bounds.
+
+    Raises
+    ------
+    AnswerError
+        If the (transformed) answer is not a finite number between the bounds.
+    ValueError
+        If ``low > high`` or a bound is NaN.
+    """
+    if not (low <= high):
+        raise ValueError(f"low must be <= high, got low={low}, high={high}.")
+    value = _as_float(name, actual)
+    if through is not None:
+        value = _as_float(name, through(value))
+    inside = low <= value <= high if inclusive else low < value < high
+    if not inside:
+        strictly = "" if inclusive else "strictly "
+        if math.isinf(high):
+            wanted = f"{'at least' if inclusive else 'greater than'} {low:g}"
+        elif math.isinf(low):
+            wanted = f"{'at most' if inclusive else 'less than'} {high:g}"
+        else:
+            wanted = f"{strictly}between {low:g} and {high:g}"
+        raise _wrong(f"{name} = {value:.4g}; it should be {wanted}.", hint)
     return Feedback(f"✔ {name} = {value:.4g}: correct.")
 
 
@@ -203,6 +358,77 @@ def _natural_logp(model: Any) -> Callable[[dict], float]:
     return evaluate
 
 
+def reference_points(reference: Any, *, n_points: int = 4, seed: int = 0) -> list[dict]:
+    """``n_points`` draws from a model's prior: one dict per point, variable name -> value."""
+    import pymc as pm
+
+    draws = pm.draw(reference.free_RVs, draws=n_points, random_seed=seed)
+    if n_points == 1:  # pm.draw leaves out the draws axis for a single draw
+        draws = [np.asarray(draw)[None] for draw in draws]
+    return [
+        {rv.name: np.asarray(draw[i]) for rv, draw in zip(reference.free_RVs, draws, strict=True)}
+        for i in range(n_points)
+    ]
+
+
+def model_signature(model: Any, points: list[dict]) -> dict:
+    """What :func:`check_same_model` compares: variable names and log densities at points.
+
+    Returns
+    -------
+    dict
+        ``free`` and ``observed``: sorted variable names; ``logp``: for each point the log
+        density (no Jacobian, natural scale) as a float, or the error text when it cannot be
+        evaluated. ``logp`` is empty when the free variables differ from the points' names.
+    """
+    free = sorted(rv.name for rv in model.free_RVs)
+    observed = sorted(rv.name for rv in model.observed_RVs)
+    logps: list[float | str] = []
+    if points and free == sorted(points[0]):
+        logp = _natural_logp(model)
+        for values in points:
+            try:
+                logps.append(logp(values))
+            except Exception as err:  # e.g. shapes that do not fit the reference's
+                logps.append(str(err) or type(err).__name__)
+    return {"free": free, "observed": observed, "logp": logps}
+
+
+def compare_model_signatures(
+    name: str, signature: dict, reference: dict, *, hint: str = ""
+) -> Feedback:
+    """The verdict of :func:`check_same_model` from two :func:`model_signature` results.
+
+    Raises
+    ------
+    AnswerError
+        If the free or observed variables differ, or a log density differs by more than
+        1e-8 (relative and absolute) or cannot be evaluated.
+    """
+    if signature["free"] != reference["free"]:
+        raise _wrong(
+            f"{name} has the free variables {signature['free']}; expected {reference['free']}.",
+            hint,
+        )
+    if signature["observed"] != reference["observed"]:
+        raise _wrong(
+            f"{name} has the observed variables {signature['observed']}; "
+            f"expected {reference['observed']}.",
+            hint,
+        )
+    if len(signature["logp"]) != len(reference["logp"]):
+        raise _wrong(f"{name}: its log density was not evaluated at every point.", hint)
+    for value, target in zip(signature["logp"], reference["logp"], strict=True):
+        if isinstance(value, str):
+            raise _wrong(f"{name}: its log density cannot be evaluated ({value}).", hint)
+        if not math.isclose(value, target, rel_tol=1e-8, abs_tol=1e-8):
+            raise _wrong(
+                f"{name}: log density {value:.6g} where the reference model has {target:.6g}.",
+                hint,
+            )
+    return Feedback(f"✔ {name}: same variables and log density as the reference. Correct.")
+
+
 def check_same_model(
     name: str,
     model: Any,
@@ -231,26 +457,6 @@ def check_same_model(
         raise AnswerError(f"{name}: not answered yet.")
     if not isinstance(model, pm.Model):
         raise AnswerError(f"{name} should be a pymc.Model, got {type(model).__name__}.")
-    expected = sorted(rv.name for rv in reference.free_RVs)
-    found = sorted(rv.name for rv in model.free_RVs)
-    if found != expected:
-        raise _wrong(f"{name} has the free variables {found}; expected {expected}.", hint)
-    expected = sorted(rv.name for rv in reference.observed_RVs)
-    found = sorted(rv.name for rv in model.observed_RVs)
-    if found != expected:
-        raise _wrong(f"{name} has the observed variables {found}; expected {expected}.", hint)
-    logp, reference_logp = _natural_logp(model), _natural_logp(reference)
-    draws = pm.draw(reference.free_RVs, draws=n_points, random_seed=seed)
-    for i in range(n_points):
-        values = {rv.name: draw[i] for rv, draw in zip(reference.free_RVs, draws, strict=True)}
-        try:
-            value = logp(values)
-        except Exception as err:  # e.g. shapes that do not fit the reference's
-            raise _wrong(f"{name}: its log density cannot be evaluated ({err}).", hint) from err
-        target = reference_logp(values)
-        if not math.isclose(value, target, rel_tol=1e-8, abs_tol=1e-8):
-            raise _wrong(
-                f"{name}: log density {value:.6g} where the reference model has {target:.6g}.",
-                hint,
-            )
-    return Feedback(f"✔ {name}: same variables and log density as the reference. Correct.")
+    points = reference_points(reference, n_points=n_points, seed=seed)
+    expected = model_signature(reference, points)
+    return compare_model_signatures(name, model_signature(model, points), expected, hint=hint)

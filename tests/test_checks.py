@@ -7,7 +7,16 @@ import math
 import numpy as np
 import pytest
 
-from course_utils.checks import AnswerError, Feedback, check_close, check_mcmc, check_raises
+from course_utils.checks import (
+    AnswerError,
+    Feedback,
+    check_allclose,
+    check_between,
+    check_close,
+    check_equal,
+    check_mcmc,
+    check_raises,
+)
 
 
 def test_check_close_accepts_a_right_answer():
@@ -93,3 +102,68 @@ def test_not_answered_is_reported_as_such():
 
     with pytest.raises(AnswerError, match="not answered yet"):
         check_raises("stub(-1)", stub, -1)
+
+
+def test_check_allclose_compares_arrays_like_numpy_testing():
+    expected = np.array([0.5, 1.5, np.nan])
+    assert "all 3 values correct" in check_allclose("v", [0.5, 1.5 + 1e-9, np.nan], expected)
+    with pytest.raises(AnswerError, match=r"v: 1 of 3 values are not right \(first at index 1\)"):
+        check_allclose("v", [0.5, 1.6, np.nan], expected)
+    with pytest.raises(AnswerError, match=r"shape \(3,\), got \(2,\)"):
+        check_allclose("v", [0.5, 1.5], expected)
+    with pytest.raises(AnswerError, match="should be numbers"):
+        check_allclose("v", ["a", "b", "c"], expected)
+    # The same verdict as numpy.testing.assert_allclose, the independent reference.
+    cases = [
+        ([1.0, 2.0], [1.1, 2.2], 0.1, 0.0),
+        ([1.0, 2.0], [1.2, 2.2], 0.1, 0.0),
+        ([0.0, 1e-13], [0.0, 0.0], 0.0, 1e-12),
+        ([0.0, 1e-11], [0.0, 0.0], 0.0, 1e-12),
+    ]
+    for actual, desired, rtol, atol in cases:
+        try:
+            np.testing.assert_allclose(actual, desired, rtol=rtol, atol=atol)
+            numpy_passes = True
+        except AssertionError:
+            numpy_passes = False
+        try:
+            check_allclose("v", actual, desired, rtol=rtol, atol=atol)
+            ours_passes = True
+        except AnswerError:
+            ours_passes = False
+        assert ours_passes == numpy_passes, (actual, desired, rtol, atol)
+
+
+def test_check_allclose_never_shows_the_expected_values():
+    with pytest.raises(AnswerError) as caught:
+        check_allclose("v", [1.0, 2.0], [7.25, 8.5])
+    assert "7.25" not in str(caught.value) and "8.5" not in str(caught.value)
+
+
+def test_check_equal_is_exact_and_type_aware_for_booleans():
+    assert "correct" in check_equal("cols", ["a", "b"], ["a", "b"])
+    check_equal("flag", False, False)
+    check_equal("n", 3, 3.0)  # numbers compare by value
+    check_equal("idx", np.arange(3), np.array([0, 1, 2]))
+    for wrong, right in [(["b", "a"], ["a", "b"]), (0, False), (True, 1), ("1", 1)]:
+        with pytest.raises(AnswerError, match="not right"):
+            check_equal("x", wrong, right)
+    with pytest.raises(AnswerError) as caught:
+        check_equal("x", 1, 12345)
+    assert "12345" not in str(caught.value)
+
+
+def test_check_between_bounds_and_through():
+    check_between("rate", 0.4, 0.35, 0.55)
+    check_between("rate", 0.35, 0.35, 0.55)
+    with pytest.raises(AnswerError, match=r"strictly between 0\.35 and 0\.55"):
+        check_between("rate", 0.35, 0.35, 0.55, inclusive=False)
+    with pytest.raises(AnswerError, match=r"scale = -0\.4; it should be greater than 0"):
+        check_between("scale", -0.4, 0, math.inf, inclusive=False)
+    assert "0.25" in check_between("rate", 2.0, 0.2, 0.3, through=lambda s: s / 8)
+    with pytest.raises(AnswerError, match=r"rate = 0\.5"):
+        check_between("rate", 4.0, 0.2, 0.3, through=lambda s: s / 8)
+    with pytest.raises(AnswerError, match="should be a number"):
+        check_between("rate", "fast", 0.2, 0.3)
+    with pytest.raises(ValueError, match="low"):
+        check_between("rate", 0.1, 1.0, 0.0)

@@ -139,3 +139,30 @@ def test_tutoring_nuts_matches_numerical_integration(tutoring):
     negative = (idata.posterior["method"] < 0).astype(float).rename("negative")
     share = az.summary(negative.to_dataset(), round_to="none").loc["negative"]
     assert abs(share["mean"] - exact.prob_method_negative) < 4 * share["mcse_mean"]
+
+
+def test_model_signature_split_gives_check_same_model_verdicts():
+    """check_same_model = reference_points + model_signature + compare_model_signatures,
+    so the grader can compare models from plain data (names and numbers)."""
+    from course_utils.checks import compare_model_signatures, model_signature, reference_points
+
+    reference = models.beta_binomial(10, 3)
+    points = reference_points(reference, n_points=3, seed=5)
+    assert [sorted(p) for p in points] == [["p"]] * 3
+    expected = model_signature(reference, points)
+    by_hand = [stats.beta.logpdf(p["p"], 1, 1) + stats.binom.logpmf(3, 10, p["p"]) for p in points]
+    np.testing.assert_allclose(expected["logp"], by_hand, rtol=1e-10)
+    with pm.Model() as uniform_prior:
+        pm.Binomial("r", n=10, p=pm.Uniform("p", 0, 1), observed=3)
+    compare_model_signatures("m", model_signature(uniform_prior, points), expected)
+    with pm.Model() as wrong_data:
+        pm.Binomial("r", n=10, p=pm.Beta("p", 1, 1), observed=4)
+    with pytest.raises(AnswerError, match="log density"):
+        compare_model_signatures("m", model_signature(wrong_data, points), expected)
+    with pm.Model() as wrong_shape:
+        pm.Binomial("r", n=10, p=pm.Beta("p", 1, 1, shape=2), observed=[3, 3])
+    signature = model_signature(wrong_shape, points)
+    assert all(isinstance(v, str) for v in signature["logp"])
+    with pytest.raises(AnswerError, match="cannot be evaluated"):
+        compare_model_signatures("m", signature, expected)
+    assert len(reference_points(reference, n_points=1, seed=1)) == 1
