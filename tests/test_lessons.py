@@ -92,14 +92,44 @@ def test_regenerating_stops_when_a_lesson_was_edited(lessons_copy, capsys):
     assert edited.name in capsys.readouterr().err
 
 
+def backups_of(path: Path) -> list[Path]:
+    return sorted(path.parent.glob(f"{path.name}.*.bak"))
+
+
 def test_forced_regeneration_keeps_a_backup(lessons_copy):
     generated, installed = lessons_copy
     edited = sorted(installed.rglob("*.ipynb"))[0]
     mine = edited.read_text().replace("not answered yet", "my own answer")
     edited.write_text(mine)
     assert make_lessons.install(generated, installed, force=True) == 0
-    assert Path(f"{edited}.bak").read_text() == mine
+    (backup,) = backups_of(edited)
+    assert backup.read_text() == mine
+    assert re.fullmatch(rf"{re.escape(edited.name)}\.\d{{8}}-\d{{6}}\.bak", backup.name)
     assert "my own answer" not in edited.read_text()
+
+
+def test_forced_regeneration_twice_keeps_every_backup(lessons_copy):
+    """Two edits, each forced away (within the same second): both versions are kept, each
+    in its own backup, and a backup is not itself taken for an edit and backed up."""
+    generated, installed = lessons_copy
+    edited = sorted(installed.rglob("*.ipynb"))[0]
+    versions = []
+    for word in ("first", "second"):
+        text = edited.read_text().replace("not answered yet", f"my {word} answer")
+        edited.write_text(text)
+        versions.append(text)
+        assert make_lessons.install(generated, installed, force=True) == 0
+    assert sorted(b.read_text() for b in backups_of(edited)) == sorted(versions)
+    assert not list(installed.rglob("*.bak.*")) and not list(installed.rglob("*.bak.bak"))
+    assert make_lessons.install(generated, installed, force=False) == 0  # backups are no edits
+
+
+def test_backup_names_never_collide(tmp_path):
+    path = tmp_path / "lesson.ipynb"
+    first = make_lessons.backup_path(path, now=0.0)
+    first.write_text("1")
+    second = make_lessons.backup_path(path, now=0.0)
+    assert second != first and second.name.endswith("-2.bak")
 
 
 def test_unedited_lessons_are_regenerated_quietly(lessons_copy):

@@ -8,7 +8,8 @@ reproducible.
 
 A student's edits are never overwritten silently: lessons/MANIFEST.json records the
 SHA-256 of every file this script last wrote; if a file in lessons/ differs from it, the
-script stops and names the file (``--force`` keeps a ``.bak`` copy and goes on). Students
+script stops and names the file (``--force`` keeps a timestamped copy,
+``NAME.YYYYmmdd-HHMMSS.bak``, and goes on; earlier copies are never overwritten). Students
 work in my_work/, which this script never touches.
 
 Usage: python tools/make_lessons.py [--check] [--force] [--output DIR]
@@ -24,12 +25,14 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import nbformat
 from notebooks import LESSONS, ROOT, SOLUTIONS, lesson_names, sha256
 
 MANIFEST = "MANIFEST.json"
+BACKUP_SUFFIX = ".bak"
 ALLOWED_TO_RAISE = "raises-exception"
 
 
@@ -91,16 +94,30 @@ def differences(generated: Path, lessons: Path) -> list[str]:
 
 
 def edited_since_generation(lessons: Path) -> list[str]:
-    """Files in lessons/ that are not what this script last wrote (a student's edits?)."""
+    """Files in lessons/ that are not what this script last wrote (a student's edits?).
+
+    Backups (``*.bak``) made by ``--force`` are not counted: they are kept as they are."""
     manifest_path = lessons / MANIFEST
     recorded = json.loads(manifest_path.read_text()) if manifest_path.is_file() else {}
     edited = []
     for name, path in files_under(lessons).items():
-        if name == MANIFEST:
+        if name == MANIFEST or name.endswith(BACKUP_SUFFIX):
             continue
         if recorded.get(name) != sha256(path):
             edited.append(name)
     return edited
+
+
+def backup_path(path: Path, now: float | None = None) -> Path:
+    """A new backup name for ``path``: ``NAME.YYYYmmdd-HHMMSS.bak``, with ``-2``, ``-3`` ...
+    added when that exists already (two backups in one second), so none is overwritten."""
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(now))
+    candidate = path.with_name(f"{path.name}.{stamp}{BACKUP_SUFFIX}")
+    number = 1
+    while candidate.exists():
+        number += 1
+        candidate = path.with_name(f"{path.name}.{stamp}-{number}{BACKUP_SUFFIX}")
+    return candidate
 
 
 def install(generated: Path, lessons: Path, force: bool) -> int:
@@ -111,17 +128,19 @@ def install(generated: Path, lessons: Path, force: bool) -> int:
             "so they may hold someone's work:\n  "
             + "\n  ".join(edited)
             + "\nMove your work to my_work/ (never touched by the course), or run "
-            "`python tools/make_lessons.py --force` to keep a .bak copy of each and go on.",
+            "`python tools/make_lessons.py --force` to keep a timestamped .bak copy of each "
+            "and go on.",
             file=sys.stderr,
         )
         return 1
     for name in edited:
-        backup = lessons / f"{name}.bak"
+        backup = backup_path(lessons / name)
         shutil.copy2(lessons / name, backup)
-        print(f"kept your version of {lessons.name}/{name} as {lessons.name}/{name}.bak")
+        shown = backup.relative_to(lessons)
+        print(f"kept your version of {lessons.name}/{name} as {lessons.name}/{shown}")
     if lessons.exists():
         for name, path in files_under(lessons).items():
-            if not name.endswith(".bak"):
+            if not name.endswith(BACKUP_SUFFIX):
                 path.unlink()
     for name, path in files_under(generated).items():
         target = lessons / name
