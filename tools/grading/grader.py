@@ -1,0 +1,513 @@
+"""A class's grading run: snapshot, reference runs, every submission, one CSV.
+
+1. Every submission is copied into a read-only snapshot in the work folder before any code
+   runs (regular files only: symbolic links are refused), with its SHA-256.
+2. Per lesson, the solution runs once in a sandbox (``ReferenceRun``) for the expected
+   values; then every submission of that lesson runs in its own sandbox from the snapshot
+   (``grade_submission``); ``through`` checks are judged by the reference kernel; the
+   verdicts are computed in this process (``scoring``).
+3. The original files are hashed again: a file that changed during grading flags that
+   student (by file name), graded as it was when the run started.
+4. The CSV is written at the end, atomically, with spreadsheet formulas neutralised.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+from notebooks import SOLUTIONS, lesson_names
+
+from grading import scoring
+from grading.runner import ReferenceError, ReferenceRun, grade_submission
+from grading.sandbox import Limits, SandboxError, bwrap_path, remove_tree
+from grading.spec import LessonSpec, SpecError, lesson_spec
+
+COLUMNS = ["student", "lesson", "exercise", "points", "max_points", "reason"]
+MARKER = ".bayes-course-grading"
+MAX_NOTEBOOK_BYTES = 200 * 2**20
+MAX_NAME_CHARS = 100
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class Row:
+    student: str
+    lesson: str
+    exercise: str
+    points: float
+    max_points: float
+    reason: str
+
+
+@dataclass
+class Submission:
+    student: str  # the folder's name, for the CSV
+    lesson: str
+    original: Path  # the file in the submissions folder
+    snapshot: Path | None  # the read-only copy that is graded
+    sha256: str = ""
+    problem: str = ""  # why it cannot be graded ('' when it can)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Report:
+    rows: list[Row]
+    timings: dict[str, list[float]]  # lesson -> seconds per submission
+    reference_seconds: dict[str, float]
+    errors: list[str]  # problems of the grading setup (the run exits 1)
+
+
+# -- names and text -------------------------------------------------------------------
+
+
+def display_name(name: str) -> str:
+    """A folder name as text for the CSV: undecodable bytes and control characters
+    escaped, so that two different names never look the same."""
+    out = []
+    for ch in name:
+        code = ord(ch)
+        if 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8 (surrogateescape)
+            out.append(f"\\x{code - 0xDC00:02x}")
+        elif unicodedata.category(ch) in {"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"}:
+            out.append(f"\\u{code:04x}" if code > 0xFF else f"\\x{code:02x}")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def name_problem(name: str) -> str:
+    """Why a student folder name is refused, or ''."""
+    shown = display_name(name)
+    if shown != name:
+        return f"folder name not allowed: {shown[:60]} (control characters or not UTF-8)"
+    if len(name) > MAX_NAME_CHARS:
+        return f"folder name not allowed: longer than {MAX_NAME_CHARS} characters"
+    if name.strip() != name or not name.strip():
+        return "folder name not allowed: leading or trailing spaces"
+    return ""
+
+
+def neutralise(cell: str) -> str:
+    """A CSV cell a spreadsheet will not read as a formula."""
+    return "'" + cell if cell.startswith(FORMULA_START) else cell
+
+
+def write_csv(rows: list[Row], output: Path) -> None:
+    """Write the table atomically: a temporary file in the same folder, then a rename."""
+    output = Path(output)
+    handle = tempfile.NamedTemporaryFile(
+        "w", newline="", dir=output.parent, prefix=f".{output.name}.", delete=False
+    )
+    try:
+        with handle:
+            writer = csv.writer(handle)
+            writer.writerow(COLUMNS)
+            for row in rows:
+                cells = [
+                    row.student,
+                    row.lesson,
+                    row.exercise,
+                    f"{row.points:g}",
+                    f"{row.max_points:g}",
+                    row.reason,
+                ]
+                writer.writerow([neutralise(scoring.sanitize(c, 400)) for c in cells])
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(handle.name, 0o644)
+        os.replace(handle.name, output)
+    except BaseException:
+        Path(handle.name).unlink(missing_ok=True)
+        raise
+
+
+# -- snapshot -------------------------------------------------------------------------
+
+
+def _read_regular(path: Path) -> bytes:
+    """The bytes of a regular file, without following a symbolic link; OSError if not."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError("not a regular file")
+        if info.st_size > MAX_NOTEBOOK_BYTES:
+            raise OSError(f"larger than {MAX_NOTEBOOK_BYTES // 2**20} MB")
+        chunks, size = [], 0
+        while chunk := os.read(fd, 1 << 20):
+            size += len(chunk)
+            if size > MAX_NOTEBOOK_BYTES:
+                raise OSError(f"larger than {MAX_NOTEBOOK_BYTES // 2**20} MB")
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def sha256_of(path: Path) -> str:
+    try:
+        return hashlib.sha256(_read_regular(path)).hexdigest()
+    except OSError:
+        return "missing"
+
+
+def notebook_problem(path: Path) -> str:
+    """Why ``path`` cannot be graded as a notebook, or ''."""
+    try:
+        notebook = nbformat.read(path, as_version=4)
+        nbformat.validate(notebook)
+    except RecursionError:
+        return "not a valid notebook: nested too deeply"
+    except Exception as err:  # any parse or schema failure means "not a valid notebook"
+        text = str(err).strip()
+        first_line = text.splitlines()[0] if text else type(err).__name__
+        return f"not a valid notebook: {first_line[:200]}"
+    return ""
+
+
+def _entries(folder: Path) -> list[os.DirEntry]:
+    with os.scandir(folder) as it:
+        return sorted(it, key=lambda e: e.name)
+
+
+def find_submissions(submissions: Path, lessons: list[str], snapshot: Path) -> list[Submission]:
+    """Copy every lesson notebook below ``submissions`` into ``snapshot`` (read-only)."""
+    found: list[Submission] = []
+    number = 0
+    for student in _entries(submissions):
+        if not student.is_dir(follow_symlinks=True):
+            continue  # a file next to the students' folders is nobody's submission
+        name = student.name
+        refused = name_problem(name)
+        if not refused and student.is_symlink():
+            refused = "not graded: the student's folder is a symbolic link"
+        try:
+            lesson_dirs = [e for e in _entries(Path(student.path)) if e.name in lessons]
+        except OSError as err:
+            print(f"warning: cannot read {display_name(name)}: {err}", file=sys.stderr)
+            continue
+        for lesson_dir in lesson_dirs:
+            lesson = lesson_dir.name
+            expected = f"{lesson}.ipynb"
+            item = Submission(display_name(name), lesson, Path(lesson_dir.path) / expected, None)
+            found.append(item)
+            if refused:
+                item.problem = refused
+                continue
+            if lesson_dir.is_symlink() or not lesson_dir.is_dir(follow_symlinks=False):
+                item.problem = "not graded: the lesson folder is a symbolic link"
+                continue
+            notebooks = [e for e in _entries(Path(lesson_dir.path)) if e.name.endswith(".ipynb")]
+            names = {e.name: e for e in notebooks}
+            others = sorted(display_name(n) for n in names if n != expected)
+            if expected in names:
+                chosen = names[expected]
+                if others:
+                    item.notes.append("also in the folder, not graded: " + ", ".join(others))
+            elif len(names) == 1:
+                chosen = notebooks[0]
+                item.notes.append(f"graded {others[0]}: the folder has no {expected}")
+            else:
+                listing = f"; found {', '.join(others)}" if others else ""
+                item.problem = f"notebook missing: no {expected}{listing}"
+                continue
+            item.original = Path(chosen.path)
+            if chosen.is_symlink():
+                item.problem = f"not graded: {display_name(chosen.name)} is a symbolic link"
+                continue
+            try:
+                data = _read_regular(item.original)
+            except OSError as err:
+                item.problem = f"not graded: {display_name(chosen.name)} is {err}"
+                continue
+            number += 1
+            target = snapshot / f"{number:05d}" / lesson / expected
+            target.parent.mkdir(parents=True)
+            target.write_bytes(data)
+            target.chmod(0o444)
+            item.snapshot, item.sha256 = target, hashlib.sha256(data).hexdigest()
+            item.problem = notebook_problem(target)
+    for folder in sorted(snapshot.rglob("*"), reverse=True):
+        if folder.is_dir():
+            folder.chmod(0o555)
+    snapshot.chmod(0o555)
+    return found
+
+
+# -- the run ----------------------------------------------------------------------------
+
+
+def prepare_workdir(workdir: Path) -> None:
+    """An empty work folder (mode 0700); an existing one is emptied only if this tool made
+    it (its marker file is there), so that a mistyped --workdir never deletes a folder."""
+    if workdir.exists():
+        if not (workdir / MARKER).is_file() and any(workdir.iterdir()):
+            raise ValueError(
+                f"--workdir {workdir} exists and is not a grading work folder: choose another"
+            )
+        remove_tree(workdir)
+    workdir.mkdir(parents=True, mode=0o700)
+    (workdir / MARKER).write_text("work folder of tools/grade.py; emptied on every run\n")
+
+
+def check_sandbox() -> None:
+    """Fail early, with instructions, when bubblewrap cannot make a sandbox here."""
+    command = [bwrap_path(), "--unshare-all", "--unshare-user", "--die-with-parent"]
+    command += ["--uid", "65534", "--gid", "65534", "--ro-bind", "/usr", "/usr"]
+    for name in ("bin", "lib", "lib64"):
+        path = Path("/") / name
+        if path.is_symlink():
+            command += ["--symlink", os.readlink(path), str(path)]
+    command += ["--", "/usr/bin/true"]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    if result.returncode != 0:
+        raise SandboxError(
+            "bubblewrap cannot create a sandbox on this machine: "
+            + (result.stderr.strip() or f"exit code {result.returncode}")
+            + "\nIt needs user namespaces: run as root, or allow unprivileged user namespaces "
+            "(e.g. sysctl kernel.unprivileged_userns_clone=1 / "
+            "kernel.apparmor_restrict_unprivileged_userns=0)."
+        )
+
+
+def readonly_paths() -> tuple[list[Path], dict[str, str]]:
+    """What a kernel may read besides the Python environment: course_utils (the copy this
+    Python imports, which the kernel will import too) and the data/ folder next to it."""
+    import course_utils
+
+    package = Path(course_utils.__file__).resolve().parent
+    paths = [package, package.parent / "data"]
+    env = {}
+    override = os.environ.get("COURSE_DATA_DIR")
+    if override:
+        paths.append(Path(override).resolve())
+        env["COURSE_DATA_DIR"] = str(Path(override).resolve())
+    return [p for p in paths if p.exists()], env
+
+
+def _rows(item: Submission, spec: LessonSpec, reasons: dict[str, tuple[float, str]]) -> list[Row]:
+    rows = []
+    for exercise in spec.exercises:
+        points, reason = reasons.get(exercise.grade_id, (0.0, item.problem))
+        reason = "; ".join([r for r in [reason, *item.notes] if r])
+        rows.append(
+            Row(item.student, item.lesson, exercise.grade_id, points, exercise.points, reason)
+        )
+    return rows
+
+
+def grade_lesson(
+    lesson: str,
+    items: list[Submission],
+    workdir: Path,
+    limits: Limits,
+    reference_limits: Limits,
+    log=print,
+) -> tuple[list[Row], list[float], float, list[str]]:
+    """Rows for every submission of one lesson; also seconds per submission, the
+    reference run's seconds and setup errors."""
+    solution = SOLUTIONS / lesson / f"{lesson}.ipynb"
+    spec = lesson_spec(solution)
+    readonly, env = readonly_paths()
+    rows: list[Row] = []
+    gradable = [i for i in items if not i.problem]
+    for item in items:
+        if item.problem:
+            rows += _rows(item, spec, {})
+    if not gradable:
+        return rows, [], 0.0, []
+    timings: list[float] = []
+    with ReferenceRun(spec, solution, reference_limits, workdir, readonly, env) as reference:
+        try:
+            reference.run()
+        except ReferenceError as err:
+            message = scoring.sanitize(f"not graded: {err}")
+            for item in gradable:
+                rows += _rows(item, spec, {e.grade_id: (0.0, message) for e in spec.exercises})
+            return rows, [], 0.0, [str(err)]
+        log(f"{lesson}: reference run of the solution {reference.seconds:.1f} s")
+        judged, errors = _judge(spec, reference, [])
+        problems = self_check(spec, reference, judged) + errors
+        if problems:
+            message = scoring.sanitize("not graded: the solution fails its own hidden tests")
+            for item in gradable:
+                rows += _rows(item, spec, {e.grade_id: (0.0, message) for e in spec.exercises})
+            return rows, [], reference.seconds, [f"{lesson}: {p}" for p in problems]
+        results = {}
+        for item in gradable:
+            try:
+                result = grade_submission(
+                    spec.as_dict(),
+                    reference.points,
+                    str(item.snapshot),
+                    limits.as_dict(),
+                    str(workdir),
+                    [str(p) for p in readonly],
+                    env,
+                )
+            except Exception as err:  # a bug of the grader: report it, grade the others
+                result = {"sandbox_error": f"{item.student}/{lesson}: {type(err).__name__}: {err}"}
+            results[id(item)] = result
+            if "seconds" in result:
+                timings.append(result["seconds"])
+                log(f"{lesson}: {item.student} graded in {result['seconds']:.1f} s")
+        judged, errors = _judge(spec, reference, [*results.values()])
+        for item in gradable:
+            result = results[id(item)]
+            if "sandbox_error" in result:
+                errors.append(result["sandbox_error"])
+                message = "not graded: the grader failed on this notebook (see its output)"
+                rows += _rows(item, spec, {e.grade_id: (0.0, message) for e in spec.exercises})
+                continue
+            reasons = {}
+            for exercise in spec.exercises:
+                document = result["exercises"].get(exercise.grade_id, {"no_result": "not run"})
+                reasons[exercise.grade_id] = scoring.verdict(
+                    exercise,
+                    reference.expected[exercise.grade_id],
+                    document,
+                    judged.get(exercise.grade_id, {}),
+                    result["answers"].get(exercise.grade_id),
+                )
+            rows += _rows(item, spec, reasons)
+    return rows, timings, reference.seconds, errors
+
+
+def _judge(spec: LessonSpec, reference: ReferenceRun, results: list[dict]):
+    """Run the trusted ``through`` checks on every number students gave and on the
+    solution's own; {grade_id: {probe_index: {repr(x): output}}}, and errors."""
+    judged: dict[str, dict[int, dict]] = {}
+    errors: list[str] = []
+    for exercise in spec.exercises:
+        for index, probe in enumerate(exercise.probes):
+            if not probe.through:
+                continue
+            numbers = set()
+            documents = [r.get("exercises", {}).get(exercise.grade_id, {}) for r in results]
+            documents.append({"observations": reference.observations[exercise.grade_id]})
+            for document in documents:
+                observations = document.get("observations") or []
+                if index < len(observations) and isinstance(observations[index], dict):
+                    number = scoring.through_input(observations[index])
+                    if number is not None:
+                        numbers.add(number)
+            ordered = sorted(numbers)
+            try:
+                outputs = reference.judge(exercise.grade_id, index, ordered) if ordered else []
+            except ReferenceError as err:
+                errors.append(str(err))
+                outputs = [{"error": {"type": "ReferenceError", "message": "not run"}}] * len(
+                    ordered
+                )
+            judged.setdefault(exercise.grade_id, {})[index] = {
+                repr(x): out for x, out in zip(ordered, outputs, strict=False)
+            }
+    return judged, errors
+
+
+def self_check(spec: LessonSpec, reference: ReferenceRun, judged: dict) -> list[str]:
+    """The solution must pass its own hidden tests: the reasons where it does not."""
+    problems = []
+    for exercise in spec.exercises:
+        document = {"observations": reference.observations[exercise.grade_id]}
+        points, reason = scoring.verdict(
+            exercise,
+            reference.expected[exercise.grade_id],
+            document,
+            judged.get(exercise.grade_id),
+        )
+        if points != exercise.points:
+            problems.append(f"{exercise.grade_id}: {reason}")
+    return problems
+
+
+def grade(
+    submissions: Path,
+    workdir: Path,
+    limits: Limits,
+    reference_limits: Limits | None = None,
+    log=print,
+) -> Report:
+    """Grade every submission below ``submissions``; the CSV's rows and what was timed."""
+    reference_limits = reference_limits or Limits(
+        cell_timeout=max(limits.cell_timeout, 1800),
+        notebook_timeout=max(limits.notebook_timeout, 3600),
+        max_output_bytes=max(limits.max_output_bytes, 256 * 2**20),
+    )
+    check_sandbox()
+    prepare_workdir(workdir)
+    lessons = lesson_names()
+    items = find_submissions(submissions, lessons, workdir / "snapshot")
+    rows: list[Row] = []
+    report = Report(rows, {}, {}, [])
+    for lesson in lessons:
+        lesson_items = [i for i in items if i.lesson == lesson]
+        if not lesson_items:
+            continue
+        try:
+            lesson_rows, timings, seconds, errors = grade_lesson(
+                lesson, lesson_items, workdir, limits, reference_limits, log
+            )
+        except SpecError as err:
+            report.errors.append(f"{lesson}: {err}")
+            continue
+        rows += lesson_rows
+        report.timings[lesson] = timings
+        report.reference_seconds[lesson] = seconds
+        report.errors += errors
+    _flag_changed(items, rows)
+    report.rows = sorted(rows, key=lambda r: (r.student, r.lesson, r.exercise))
+    return report
+
+
+def _flag_changed(items: list[Submission], rows: list[Row]) -> None:
+    """Flag (in place) the rows of submissions whose original file changed meanwhile."""
+    changed = {}
+    for item in items:
+        if item.snapshot is not None and sha256_of(item.original) != item.sha256:
+            name = display_name(item.original.name)
+            changed[(item.student, item.lesson)] = (
+                f"flagged: {name} changed during grading; graded as it was at the start"
+            )
+    for index, row in enumerate(rows):
+        flag = changed.get((row.student, row.lesson))
+        if flag:
+            reason = f"{flag}; {row.reason}" if row.reason else flag
+            rows[index] = Row(
+                row.student, row.lesson, row.exercise, row.points, row.max_points, reason
+            )
+
+
+def main_run(submissions: Path, output: Path, workdir: Path, limits: Limits) -> int:
+    """The command's body: grade, write the CSV, print a summary; the exit code."""
+    start = time.monotonic()
+    try:
+        report = grade(submissions, workdir, limits)
+    except (SandboxError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    write_csv(report.rows, output)
+    earned = sum(r.points for r in report.rows)
+    possible = sum(r.max_points for r in report.rows)
+    students = len({r.student for r in report.rows})
+    print(
+        f"graded {students} students: {earned:g} of {possible:g} points; wrote {output} "
+        f"({time.monotonic() - start:.0f} s)"
+    )
+    for problem in report.errors:
+        print(f"error: {problem}", file=sys.stderr)
+    shutil.rmtree(workdir / "sandboxes", ignore_errors=True)
+    return 1 if report.errors else 0
