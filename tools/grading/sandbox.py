@@ -2,12 +2,12 @@
 
 The kernel runs under ``bwrap`` as uid/gid 65534 in new user, PID, network, IPC, UTS and
 cgroup namespaces (``--unshare-all``), in a new session, with ``--die-with-parent``. Its
-filesystem is a fresh root holding only:
+filesystem is a fresh, read-only root holding only:
 
 * read-only: ``/usr`` (and the ``/bin``, ``/lib`` ... links or folders), the Python
   installation and the virtual environment the grader runs in, a few files of ``/etc``,
   and the host paths the caller lists (``course_utils`` and ``data/``);
-* ``/tmp``: an empty tmpfs of bounded size;
+* ``/tmp`` (and ``/dev/shm``): an empty tmpfs of bounded size;
 * ``/home/student``: a private, writable scratch folder (HOME and working folder) holding
   read-only copies of the files the caller lists (the notebook being graded);
 * ``/run/kernel``: the kernel's connection file and unix sockets (IPC transport: a kernel
@@ -240,6 +240,7 @@ class KernelSandbox:
         args += ["--bind", str(home), INSIDE_HOME, "--bind", str(ipc), INSIDE_IPC]
         for name, path in self.files.items():
             args += ["--ro-bind", str(path), f"{INSIDE_HOME}/{name}"]
+        args += ["--remount-ro", "/"]  # the root bwrap built: only the binds above write
         args += ["--chdir", INSIDE_HOME, "--clearenv"]
         environment = {
             "PATH": f"{sys.prefix}/bin:/usr/local/bin:/usr/bin:/bin",
