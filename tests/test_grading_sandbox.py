@@ -409,3 +409,40 @@ def test_the_grading_package_imports_no_other_tools_module():
     source = Path(harness.__file__).read_text()  # runs in the kernel: no tools/ at all
     assert "import grading" not in source and "from grading" not in source
     assert "notebooks" not in source
+
+
+@needs_bwrap
+def test_compile_caches_are_copied_into_each_sandbox_never_shared(tmp_path):
+    """A trusted run's caches seed each later sandbox's home; what a sandbox writes there
+    stays in its own copy."""
+    template = tmp_path / "template"
+    limits = Limits(cell_timeout=10, notebook_timeout=60)
+    write = (
+        "import os\n"
+        "for folder in ('.pytensor', '.cache/numba', '.elsewhere'):\n"
+        "    os.makedirs(folder, exist_ok=True)\n"
+        "    open(os.path.join(folder, 'compiled'), 'w').write(folder)\n"
+    )
+    with KernelSandbox(tmp_path / "a", limits) as first:
+        assert first.run_cell(write).status == "ok"
+        first.save_caches(template)
+    assert sorted(p.relative_to(template).as_posix() for p in template.rglob("compiled")) == [
+        ".cache/numba/compiled",
+        ".pytensor/compiled",
+    ]
+    read = "print(sorted(open(p).read() for p in ['.pytensor/compiled', '.cache/numba/compiled']))"
+    with KernelSandbox(tmp_path / "b", limits, home_template=template) as second:
+        result = second.run_cell(
+            read + "\n_ = open('.pytensor/compiled', 'w').write('poisoned')", keep_outputs=True
+        )
+        assert outputs_text(result).strip() == "['.cache/numba', '.pytensor']"
+    assert (template / ".pytensor" / "compiled").read_text() == ".pytensor"
+
+
+def test_only_lessons_that_fit_models_get_a_compile_cache_run():
+    from grading.grader import compiles_models
+
+    lessons = sorted(p.name for p in (ROOT / "lessons").iterdir() if p.is_dir())
+    assert [compiles_models(lesson) for lesson in lessons] == [
+        lesson >= "04" for lesson in lessons
+    ]

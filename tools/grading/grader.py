@@ -3,7 +3,9 @@
 1. Every submission is copied into a read-only snapshot in the work folder before any code
    runs (regular files only: symbolic links are refused), with its SHA-256.
 2. Per lesson, the solution runs once in a sandbox (``ReferenceRun``) for the expected
-   values; then every submission of that lesson runs in its own sandbox from the snapshot
+   values (a lesson that fits PyMC models first runs once as handed out, so that the
+   other runs start from its compile caches instead of compiling every model again); then
+   every submission of that lesson runs in its own sandbox from the snapshot
    (``grade_submission``); ``through`` checks are judged by the reference kernel; the
    verdicts are computed in this process (``scoring``).
 3. The original files are hashed again: a file that changed during grading flags that
@@ -27,10 +29,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
-from notebooks import SOLUTIONS, lesson_names
+from notebooks import LESSONS, SOLUTIONS, lesson_names
 
 from grading import scoring
-from grading.runner import ReferenceError, ReferenceRun, grade_submission
+from grading.runner import ReferenceError, ReferenceRun, grade_submission, warm_caches
 from grading.sandbox import Limits, SandboxError, bwrap_path, remove_tree
 from grading.spec import LessonSpec, SpecError, lesson_spec
 
@@ -329,8 +331,40 @@ def grade_lesson(
             rows += _rows(item, spec, {})
     if not gradable:
         return rows, [], 0.0, []
+    template = None
+    if compiles_models(lesson):
+        start = time.monotonic()
+        template = workdir / "caches" / lesson
+        if warm_caches(
+            LESSONS / lesson / f"{lesson}.ipynb",
+            template,
+            reference_limits,
+            workdir,
+            readonly,
+            env,
+        ):
+            log(f"{lesson}: compile caches from the lesson as handed out, {_since(start)}")
+        else:
+            template = None
+    try:
+        return _grade_with_reference(
+            spec, solution, gradable, rows, workdir, limits, reference_limits, template, log
+        )
+    finally:
+        if template is not None:
+            remove_tree(template)
+
+
+def _grade_with_reference(
+    spec, solution, gradable, rows, workdir, limits, reference_limits, template, log
+):
+    """grade_lesson's reference run, every submission, the judged checks and the rows."""
+    lesson = spec.lesson
+    readonly, env = readonly_paths()
     timings: list[float] = []
-    with ReferenceRun(spec, solution, reference_limits, workdir, readonly, env) as reference:
+    with ReferenceRun(
+        spec, solution, reference_limits, workdir, readonly, env, template
+    ) as reference:
         try:
             reference.run()
         except ReferenceError as err:
@@ -357,6 +391,7 @@ def grade_lesson(
                     str(workdir),
                     [str(p) for p in readonly],
                     env,
+                    str(template) if template else None,
                 )
             except Exception as err:  # a bug of the grader: report it, grade the others
                 result = {"sandbox_error": f"{item.student}/{lesson}: {type(err).__name__}: {err}"}
@@ -384,6 +419,17 @@ def grade_lesson(
                 )
             rows += _rows(item, spec, reasons)
     return rows, timings, reference.seconds, errors
+
+
+def compiles_models(lesson: str) -> bool:
+    """Whether a lesson fits PyMC or Bambi models, whose compiled code is worth caching."""
+    notebook = nbformat.read(LESSONS / lesson / f"{lesson}.ipynb", as_version=4)
+    text = "\n".join(c.source for c in notebook.cells if c.cell_type == "code")
+    return any(f"import {name}" in text for name in ("pymc", "bambi", "nutpie"))
+
+
+def _since(start: float) -> str:
+    return f"{time.monotonic() - start:.1f} s"
 
 
 def _judge(spec: LessonSpec, reference: ReferenceRun, results: list[dict]):

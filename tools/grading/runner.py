@@ -67,7 +67,8 @@ def plan(notebook: nbformat.NotebookNode, spec: LessonSpec) -> list[tuple]:
     for number, cell in enumerate(notebook.cells, start=1):
         if cell.cell_type != "code":
             continue
-        grade_id = str((cell.metadata.get("nbgrader") or {}).get("grade_id", ""))
+        meta = cell.metadata.get("nbgrader")
+        grade_id = str(meta.get("grade_id", "")) if isinstance(meta, dict) else ""
         if grade_id in by_check:
             exercise = by_check[grade_id]
             if exercise in after_answer and exercise not in at_check:
@@ -103,11 +104,41 @@ def student_probe_specs(spec: LessonSpec, points: dict[str, list]) -> list[dict]
     return specs
 
 
-def _sandbox(workdir: Path, limits: Limits, notebook: Path, readonly, env) -> KernelSandbox:
+def _sandbox(
+    workdir: Path, limits: Limits, notebook: Path, readonly, env, home_template=None
+) -> KernelSandbox:
     scratch = Path(workdir) / "sandboxes" / uuid.uuid4().hex
     return KernelSandbox(
-        scratch, limits, readonly=readonly, files={notebook.name: notebook}, env=env
+        scratch,
+        limits,
+        readonly=readonly,
+        files={notebook.name: notebook},
+        env=env,
+        home_template=home_template,
     )
+
+
+def warm_caches(
+    lesson_notebook: Path,
+    destination: Path,
+    limits: Limits,
+    workdir: Path,
+    readonly: list[Path],
+    env: dict | None = None,
+) -> bool:
+    """Run a lesson as handed out (public code, no answers) and keep its compile caches in
+    ``destination``: every other run of the lesson starts from a copy of them instead of
+    compiling each model again. False when the run did not finish."""
+    notebook = nbformat.read(lesson_notebook, as_version=4)
+    with _sandbox(workdir, limits, Path(lesson_notebook), readonly, env) as sandbox:
+        for cell in notebook.cells:
+            meta = cell.metadata.get("nbgrader")
+            if cell.cell_type != "code" or (isinstance(meta, dict) and meta.get("grade")):
+                continue
+            if sandbox.run_cell(cell.source).status == "stopped":
+                return False
+        sandbox.save_caches(destination)
+    return True
 
 
 def _run_plan(
@@ -162,6 +193,7 @@ def grade_submission(
     workdir: str,
     readonly: list[str],
     env: dict | None = None,
+    home_template: str | None = None,
 ) -> dict:
     """Run one student's notebook with the lesson's probes; plain data in, plain data out.
 
@@ -176,7 +208,8 @@ def grade_submission(
     notebook = nbformat.read(path, as_version=4)
     start = time.monotonic()
     try:
-        with _sandbox(Path(workdir), Limits(**limits), path, readonly, env) as sandbox:
+        box = _sandbox(Path(workdir), Limits(**limits), path, readonly, env, home_template)
+        with box as sandbox:
             result = _run_plan(sandbox, notebook, lesson, student_probe_specs(lesson, points))
     except SandboxError as err:
         return {"sandbox_error": str(err)}
@@ -203,9 +236,10 @@ class ReferenceRun:
         workdir: Path,
         readonly: list[Path],
         env: dict | None = None,
+        home_template: Path | None = None,
     ) -> None:
         self.spec, self.solution, self.limits = spec, Path(solution), limits
-        self.sandbox = _sandbox(workdir, limits, self.solution, readonly, env)
+        self.sandbox = _sandbox(workdir, limits, self.solution, readonly, env, home_template)
         self.expected: dict[str, list[dict]] = {}
         self.observations: dict[str, list[dict]] = {}
         self.points: dict[str, dict[str, list]] = {}

@@ -51,6 +51,8 @@ PASSED_ENV = (
     "MKL_NUM_THREADS",
     "TZ",
 )
+#: Folders of the sandbox's home that hold compile caches (see KernelSandbox.save_caches).
+CACHE_FOLDERS = (".pytensor", ".cache")
 _ETC_FILES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "fonts", "alternatives")
 _OUTPUT_TYPES = {"stream", "display_data", "execute_result", "error", "update_display_data"}
 
@@ -196,6 +198,10 @@ class KernelSandbox:
         Name in the sandbox's home folder -> host file, bound read-only (the notebook).
     env : dict
         Extra environment variables for the kernel.
+    home_template : Path, optional
+        A folder whose contents are copied into the home folder before the kernel starts:
+        compile caches made by a trusted run (see ``save_caches``), so that each notebook
+        does not compile every model again. Each sandbox gets its own copy.
     """
 
     def __init__(
@@ -206,8 +212,10 @@ class KernelSandbox:
         readonly: list[Path] = (),
         files: dict[str, Path] | None = None,
         env: dict[str, str] | None = None,
+        home_template: Path | None = None,
     ) -> None:
         self.scratch = Path(scratch)
+        self.home_template = Path(home_template) if home_template else None
         self.limits = limits
         self.readonly = [Path(p) for p in readonly]
         self.files = dict(files or {})
@@ -268,6 +276,8 @@ class KernelSandbox:
         self.scratch.mkdir(parents=True, mode=0o700)
         for name in ("home", "ipc", "etc"):
             (self.scratch / name).mkdir(mode=0o700)
+        if self.home_template is not None and self.home_template.is_dir():
+            shutil.copytree(self.home_template, self.scratch / "home", dirs_exist_ok=True)
         etc = self.scratch / "etc"
         (etc / "passwd").write_text(
             "root:x:0:0:root:/root:/usr/sbin/nologin\n"
@@ -516,6 +526,16 @@ class KernelSandbox:
             with contextlib.suppress(OSError):
                 self.process.stdout.close()
         remove_tree(self.scratch)
+
+    def save_caches(self, destination: Path) -> None:
+        """Copy the compile caches of the home folder (PyTensor's, Numba's, Matplotlib's
+        font list) to ``destination``, for ``home_template``. Only for a trusted run: a
+        student's sandbox must never fill a cache that others use."""
+        home = self.scratch / "home"
+        for name in CACHE_FOLDERS:
+            source = home / name
+            if source.is_dir() and not source.is_symlink():
+                shutil.copytree(source, Path(destination) / name, symlinks=True)
 
     def kernel_log(self) -> str:
         """The last lines the kernel process wrote to its own stdout/stderr."""
