@@ -446,3 +446,28 @@ def test_only_lessons_that_fit_models_get_a_compile_cache_run():
     assert [compiles_models(lesson) for lesson in lessons] == [
         lesson >= "04" for lesson in lessons
     ]
+
+
+@needs_bwrap
+def test_a_fork_bomb_hits_the_process_cap_where_the_machine_has_one(sandbox):
+    from grading.sandbox import pids_cgroup
+
+    probe = pids_cgroup(10)
+    if probe is None:
+        pytest.skip("no pids cgroup can be made here (needs root with cgroup v1 pids or v2)")
+    probe.rmdir()
+    code = (
+        "import os, time\nchildren, failed = [], ''\n"
+        "for _ in range(200):\n"
+        "    try:\n        pid = os.fork()\n"
+        "    except OSError as err:\n        failed = type(err).__name__\n        break\n"
+        "    if pid == 0:\n        time.sleep(2)\n        os._exit(0)\n"
+        "    children.append(pid)\n"
+        "print(len(children) < 100, failed)\n"
+    )
+    with sandbox(max_processes=100) as box:
+        result = box.run_cell(code, keep_outputs=True)
+        assert outputs_text(result).strip().endswith("True BlockingIOError")  # after a warning
+        assert box.run_cell("1").status == "ok"  # the kernel itself lives on
+        cgroup = box.cgroup
+    assert not cgroup.exists()

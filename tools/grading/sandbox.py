@@ -17,8 +17,9 @@ The client (``jupyter_client``) stays in the grader's process, outside the sandb
 one cell at a time and enforces the limits: a per-cell timeout (an interrupt first, then
 the whole sandbox is killed if the kernel does not stop), a per-notebook wall-clock limit,
 and a cap on the bytes of output collected. A kernel that dies is reported with its exit
-code or signal. Killing the sandbox's first process (PID 1 of its namespace) ends every
-process the notebook started, detached or not.
+code or signal. Where the machine allows it (see ``pids_cgroup``) the sandbox may hold
+at most ``Limits.max_processes`` processes and threads. Killing the sandbox's first
+process (PID 1 of its namespace) ends every process the notebook started, detached or not.
 """
 
 from __future__ import annotations
@@ -73,6 +74,7 @@ class Limits:
     max_message_bytes: int = 64 * 2**20
     max_file_bytes: int = 2**30
     tmp_bytes: int = 2**30
+    max_processes: int = 1024
 
     def __post_init__(self) -> None:
         for name, value in asdict(self).items():
@@ -145,9 +147,38 @@ def _system_binds() -> list[str]:
     return args
 
 
-def _limit_resources(limits: Limits) -> None:
-    """Runs in the child before bwrap starts: no core files, bounded file size, and the
-    sandbox is the first process the kernel's out-of-memory killer picks."""
+def pids_cgroup(limit: int) -> Path | None:
+    """A new cgroup holding at most ``limit`` processes and threads, or None where this
+    machine does not let the grader make one (cgroup v1's pids hierarchy as root, or a
+    cgroup v2 root with the pids controller). A fork bomb then fails inside its sandbox
+    instead of filling the machine's process table until its cell times out."""
+    name = f"bayes-grading-{secrets.token_hex(8)}"
+    candidates = [Path("/sys/fs/cgroup/pids")]
+    v2 = Path("/sys/fs/cgroup")
+    with contextlib.suppress(OSError):
+        if "pids" in (v2 / "cgroup.subtree_control").read_text().split():
+            candidates.append(v2)
+    for parent in candidates:
+        path = parent / name
+        try:
+            path.mkdir()
+        except OSError:
+            continue
+        try:
+            (path / "pids.max").write_text(str(int(limit)))
+            return path
+        except OSError:
+            with contextlib.suppress(OSError):
+                path.rmdir()
+    return None
+
+
+def _limit_resources(limits: Limits, cgroup: Path | None) -> None:
+    """Runs in the child before bwrap starts: no core files, bounded file size, the process
+    cap (its cgroup), and the sandbox is the first process the out-of-memory killer picks."""
+    if cgroup is not None:
+        with contextlib.suppress(OSError), open(cgroup / "cgroup.procs", "w") as handle:
+            handle.write(str(os.getpid()))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     size = int(limits.max_file_bytes)
     resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
@@ -229,6 +260,7 @@ class KernelSandbox:
         self.deadline = 0.0
         self._context = None
         self._stderr: _TailReader | None = None
+        self.cgroup: Path | None = None
 
     # -- setup -------------------------------------------------------------------------
 
@@ -317,6 +349,7 @@ class KernelSandbox:
         from jupyter_client.blocking import BlockingKernelClient
 
         outside = self._prepare()
+        self.cgroup = pids_cgroup(self.limits.max_processes)
         info_read, info_write = os.pipe()
         try:
             self.process = subprocess.Popen(
@@ -326,7 +359,7 @@ class KernelSandbox:
                 stderr=subprocess.STDOUT,
                 pass_fds=(info_write,),
                 start_new_session=True,
-                preexec_fn=lambda: _limit_resources(self.limits),
+                preexec_fn=lambda: _limit_resources(self.limits, self.cgroup),
             )
         finally:
             os.close(info_write)
@@ -525,6 +558,14 @@ class KernelSandbox:
         if self.process is not None and self.process.stdout:
             with contextlib.suppress(OSError):
                 self.process.stdout.close()
+        if self.cgroup is not None:
+            for _ in range(50):  # empty once the killed processes are reaped
+                try:
+                    self.cgroup.rmdir()
+                    break
+                except OSError:
+                    time.sleep(0.1)
+            self.cgroup = None
         remove_tree(self.scratch)
 
     def save_caches(self, destination: Path) -> None:
