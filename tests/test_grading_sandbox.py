@@ -230,10 +230,15 @@ def test_csv_is_written_in_one_step_and_formulas_are_neutralised(tmp_path):
 
     output = tmp_path / "grades.csv"
     output.write_text("old")
-    rows = [Row("=HYPERLINK(1)", "00", "e1", 0.0, 2.0, "-x"), Row("@me", "00", "e1", 2.0, 2.0, "")]
+    rows = [
+        Row("=HYPERLINK(1)", "00", "e1", 0.0, 2.0, "-x\ny"),
+        Row("@me", "00", "e1", 2.0, 2.0, ""),
+        Row("two  spaces", "00", "e1", 2.0, 2.0, ""),
+    ]
     write_csv(rows, output)
     cells = list(csv.reader(output.read_text().splitlines()))
-    assert cells[1][0] == "'=HYPERLINK(1)" and cells[1][5] == "'-x" and cells[2][0] == "'@me"
+    assert cells[1][0] == "'=HYPERLINK(1)" and cells[1][5] == "'-x y" and cells[2][0] == "'@me"
+    assert cells[3][0] == "two  spaces"  # a name is kept exactly
     assert sorted(p.name for p in tmp_path.iterdir()) == ["grades.csv"]
     assert neutralise("\tx") == "'\tx" and neutralise("ok") == "ok"
 
@@ -471,3 +476,14 @@ def test_a_fork_bomb_hits_the_process_cap_where_the_machine_has_one(sandbox):
         assert box.run_cell("1").status == "ok"  # the kernel itself lives on
         cgroup = box.cgroup
     assert not cgroup.exists()
+
+
+@needs_bwrap
+def test_a_deep_work_folder_does_not_break_the_kernels_sockets(tmp_path):
+    """A unix socket's path is at most 107 bytes; the work folder's may be longer."""
+    deep = tmp_path.joinpath(*["a_rather_long_folder_name"] * 6)
+    assert len(str(deep)) > 150
+    with KernelSandbox(deep / "scratch", Limits(cell_timeout=10)) as box:
+        assert box.run_cell("1 + 1").status == "ok"
+        ipc = box.ipc
+    assert not ipc.exists() and not (deep / "scratch").exists()

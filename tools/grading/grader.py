@@ -118,15 +118,17 @@ def write_csv(rows: list[Row], output: Path) -> None:
             writer = csv.writer(handle)
             writer.writerow(COLUMNS)
             for row in rows:
+                # Student names are already printable (display_name) and kept exactly;
+                # reasons are made one bounded line here whatever their origin.
                 cells = [
                     row.student,
                     row.lesson,
                     row.exercise,
                     f"{row.points:g}",
                     f"{row.max_points:g}",
-                    row.reason,
+                    scoring.sanitize(row.reason),
                 ]
-                writer.writerow([neutralise(scoring.sanitize(c, 400)) for c in cells])
+                writer.writerow([neutralise(c) for c in cells])
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(handle.name, 0o644)

@@ -11,7 +11,8 @@ filesystem is a fresh, read-only root holding only:
 * ``/home/student``: a private, writable scratch folder (HOME and working folder) holding
   read-only copies of the files the caller lists (the notebook being graded);
 * ``/run/kernel``: the kernel's connection file and unix sockets (IPC transport: a kernel
-  in its own network namespace cannot use TCP to reach the grader).
+  in its own network namespace cannot use TCP to reach the grader), a private folder of
+  the host's ``/tmp`` (a socket's path may not be longer than 107 bytes).
 
 The client (``jupyter_client``) stays in the grader's process, outside the sandbox. It sends
 one cell at a time and enforces the limits: a per-cell timeout (an interrupt first, then
@@ -34,6 +35,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import asdict, dataclass, field
@@ -173,6 +175,11 @@ def pids_cgroup(limit: int) -> Path | None:
     return None
 
 
+def _short_tmp() -> str:
+    """/tmp when it is usable (a short path), else the system's temporary folder."""
+    return "/tmp" if os.access("/tmp", os.W_OK | os.X_OK) else tempfile.gettempdir()
+
+
 def _limit_resources(limits: Limits, cgroup: Path | None) -> None:
     """Runs in the child before bwrap starts: no core files, bounded file size, the process
     cap (its cgroup), and the sandbox is the first process the out-of-memory killer picks."""
@@ -261,11 +268,12 @@ class KernelSandbox:
         self._context = None
         self._stderr: _TailReader | None = None
         self.cgroup: Path | None = None
+        self.ipc: Path | None = None
 
     # -- setup -------------------------------------------------------------------------
 
     def _command(self, info_fd: int) -> list[str]:
-        home, ipc, etc = self.scratch / "home", self.scratch / "ipc", self.scratch / "etc"
+        home, ipc, etc = self.scratch / "home", self.ipc, self.scratch / "etc"
         args = [bwrap_path(), "--unshare-all", "--unshare-user", "--disable-userns"]
         args += ["--die-with-parent", "--new-session", "--hostname", "sandbox"]
         args += ["--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID)]
@@ -306,8 +314,13 @@ class KernelSandbox:
         if self.scratch.exists():
             raise SandboxError(f"scratch folder {self.scratch} exists already")
         self.scratch.mkdir(parents=True, mode=0o700)
-        for name in ("home", "ipc", "etc"):
+        for name in ("home", "etc"):
             (self.scratch / name).mkdir(mode=0o700)
+        # A unix socket's path has at most 107 bytes: the sockets get a short folder of
+        # their own (mode 0700) rather than one deep in the work folder.
+        self.ipc = Path(tempfile.mkdtemp(prefix="grading-ipc-", dir=_short_tmp()))
+        if len(str(self.ipc / "k-5")) > 100:
+            raise SandboxError(f"no short folder for the kernel's sockets ({self.ipc})")
         if self.home_template is not None and self.home_template.is_dir():
             shutil.copytree(self.home_template, self.scratch / "home", dirs_exist_ok=True)
         etc = self.scratch / "etc"
@@ -329,8 +342,8 @@ class KernelSandbox:
             "signature_scheme": "hmac-sha256",
             "kernel_name": "python3",
         }
-        (self.scratch / "ipc" / "kernel.json").write_text(json.dumps(inside))
-        return inside | {"ip": str(self.scratch / "ipc" / "k")}
+        (self.ipc / "kernel.json").write_text(json.dumps(inside))
+        return inside | {"ip": str(self.ipc / "k")}
 
     def __enter__(self) -> KernelSandbox:
         try:
@@ -567,6 +580,9 @@ class KernelSandbox:
                     time.sleep(0.1)
             self.cgroup = None
         remove_tree(self.scratch)
+        if self.ipc is not None:
+            remove_tree(self.ipc)
+            self.ipc = None
 
     def save_caches(self, destination: Path) -> None:
         """Copy the compile caches of the home folder (PyTensor's, Numba's, Matplotlib's
