@@ -487,3 +487,19 @@ def test_a_deep_work_folder_does_not_break_the_kernels_sockets(tmp_path):
         assert box.run_cell("1 + 1").status == "ok"
         ipc = box.ipc
     assert not ipc.exists() and not (deep / "scratch").exists()
+
+
+@needs_bwrap
+def test_folders_below_the_hosts_tmp_stay_readable(tmp_path):
+    """A checkout (course_utils, data/) under /tmp is bound on top of the sandbox's own
+    /tmp, not hidden under it."""
+    shared = tmp_path / "checkout" / "data"
+    shared.mkdir(parents=True)
+    (shared / "table.csv").write_text("a,b\n1,2\n")
+    if not str(shared).startswith("/tmp/"):
+        pytest.skip("pytest's temporary folder is not below /tmp here")
+    code = f"print(open({str(shared / 'table.csv')!r}).read().split()[1])"
+    with KernelSandbox(tmp_path / "scratch", Limits(cell_timeout=10), readonly=[shared]) as box:
+        result = box.run_cell(code, keep_outputs=True)
+        assert (result.status, outputs_text(result).strip()) == ("ok", "1,2")
+        assert box.run_cell(f"open({str(shared / 'new')!r}, 'w')").status == "error"

@@ -278,13 +278,15 @@ class KernelSandbox:
         args += ["--die-with-parent", "--new-session", "--hostname", "sandbox"]
         args += ["--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID)]
         args += ["--info-fd", str(info_fd)]
+        # Mounts apply in order: /tmp's tmpfs first, so that binds of folders that live
+        # below the host's /tmp (a checkout or a venv there) land on it, not under it.
+        args += ["--proc", "/proc", "--dev", "/dev"]
+        args += ["--size", str(int(self.limits.tmp_bytes)), "--tmpfs", "/tmp"]
         args += _system_binds()
         args += ["--ro-bind", str(etc / "passwd"), "/etc/passwd"]
         args += ["--ro-bind", str(etc / "group"), "/etc/group"]
         for path in self.readonly:
             args += ["--ro-bind", str(path), str(path)]
-        args += ["--proc", "/proc", "--dev", "/dev"]
-        args += ["--size", str(int(self.limits.tmp_bytes)), "--tmpfs", "/tmp"]
         args += ["--bind", str(home), INSIDE_HOME, "--bind", str(ipc), INSIDE_IPC]
         for name, path in self.files.items():
             args += ["--ro-bind", str(path), f"{INSIDE_HOME}/{name}"]
