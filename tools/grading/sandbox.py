@@ -546,18 +546,20 @@ class KernelSandbox:
 
     def _kill(self) -> None:
         """SIGKILL the sandbox's PID 1 (the kernel then kills every process of the
-        namespace) and bwrap's process group; wait until bwrap has exited."""
-        if self.process is None:
+        namespace) and wait for bwrap, which reaps it and exits; bwrap itself is killed
+        only if it does not (killing it first would leave its child a zombie)."""
+        if self.process is None or self.process.poll() is not None:
             return
-        if self.process.poll() is None and self.init_pid:
+        if self.init_pid:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.kill(self.init_pid, signal.SIGKILL)
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.process.pid, signal.SIGKILL)
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:  # pragma: no cover - bwrap ignores SIGKILL?
-            pass
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(timeout=10)
+        if self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(timeout=30)
 
     def close(self) -> None:
         """Kill the sandbox (if still running), close the client, delete the scratch."""
