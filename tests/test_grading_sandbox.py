@@ -326,6 +326,9 @@ try:
     report["network"] = True
 except OSError:
     report["network"] = False
+import resource
+report["core"] = resource.getrlimit(resource.RLIMIT_CORE)
+report["oom"] = open("/proc/self/oom_score_adj").read().strip()
 print(json.dumps(report))
 """
     with sandbox() as box:
@@ -343,6 +346,7 @@ print(json.dumps(report))
     assert not any(report[p] for p in [str(ROOT / "README.md"), str(tmp_path), "/etc/shadow"])
     assert not any(v for k, v in report.items() if k.startswith("wrote "))
     assert report["network"] is False
+    assert report["core"] == [0, 0] and report["oom"] == "1000"  # no core files; OOM victim
     assert not (tmp_path / "scratch0").exists()  # the scratch folder is removed
 
 

@@ -28,7 +28,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import resource
 import secrets
 import select
 import shutil
@@ -180,17 +179,29 @@ def _short_tmp() -> str:
     return "/tmp" if os.access("/tmp", os.W_OK | os.X_OK) else tempfile.gettempdir()
 
 
-def _limit_resources(limits: Limits, cgroup: Path | None) -> None:
-    """Runs in the child before bwrap starts: no core files, bounded file size, the process
-    cap (its cgroup), and the sandbox is the first process the out-of-memory killer picks."""
-    if cgroup is not None:
-        with contextlib.suppress(OSError), open(cgroup / "cgroup.procs", "w") as handle:
+#: Started (with ``python -I -S``) in place of bwrap, in a fresh single-threaded process: it
+#: joins the process cap's cgroup, sets the resource limits, makes the sandbox the first
+#: process the out-of-memory killer picks, and then becomes bwrap (exec), so that everything
+#: in the sandbox inherits all of it. (Doing this in Popen's preexec_fn would run Python in
+#: a fork of the grader, whose other threads may hold locks.)
+LAUNCHER = """
+import os, resource, sys
+cgroup, file_bytes = sys.argv[1], int(sys.argv[2])
+if cgroup:
+    try:
+        with open(os.path.join(cgroup, "cgroup.procs"), "w") as handle:
             handle.write(str(os.getpid()))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    size = int(limits.max_file_bytes)
-    resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
-    with contextlib.suppress(OSError), open("/proc/self/oom_score_adj", "w") as handle:
+    except OSError:
+        pass
+resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+resource.setrlimit(resource.RLIMIT_FSIZE, (file_bytes, file_bytes))
+try:
+    with open("/proc/self/oom_score_adj", "w") as handle:
         handle.write("1000")
+except OSError:
+    pass
+os.execv(sys.argv[3], sys.argv[3:])
+"""
 
 
 class _TailReader(threading.Thread):
@@ -367,14 +378,15 @@ class KernelSandbox:
         self.cgroup = pids_cgroup(self.limits.max_processes)
         info_read, info_write = os.pipe()
         try:
+            launcher = [sys.executable, "-I", "-S", "-c", LAUNCHER, str(self.cgroup or "")]
+            launcher.append(str(int(self.limits.max_file_bytes)))
             self.process = subprocess.Popen(
-                self._command(info_write),
+                [*launcher, *self._command(info_write)],
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
                 pass_fds=(info_write,),
                 start_new_session=True,
-                preexec_fn=lambda: _limit_resources(self.limits, self.cgroup),
             )
         finally:
             os.close(info_write)
