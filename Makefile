@@ -15,7 +15,7 @@ STAMP := $(VENV)/.course-installed
 # nbgrader calls alembic by name and nbval starts kernels: the venv's bin comes first.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: help setup lab test test-code test-solutions test-lessons lint lessons solutions slides grade lock environment bench
+.PHONY: help setup lab test test-code test-solutions test-lessons lint typecheck lessons solutions slides grade lock environment bench
 
 help:
 	@echo "make lab      set up the environment and open JupyterLab on the lessons"
@@ -41,45 +41,49 @@ $(STAMP): requirements.lock pyproject.toml
 	touch $(STAMP)
 
 lab: setup
-	$(BIN)/python tools/lab.py
+	$(BIN)/python -m tools.lab
 
-test: setup lint test-code test-solutions test-lessons
+test: setup lint typecheck test-code test-solutions test-lessons
 	@echo "All test stages passed."
 
 lint: setup
 	$(BIN)/ruff check course_utils tests tools
 	$(BIN)/ruff format --check course_utils tests tools
 
+# The type checker on course_utils's annotations (settings: [tool.mypy] in pyproject.toml).
+typecheck: setup
+	$(BIN)/mypy
+
 test-code: setup
-	$(BIN)/python tools/run_pytest.py tests
+	$(BIN)/python -m tools.run_pytest tests
 
 # A cell gets at most NBVAL_CELL_TIMEOUT seconds (the slowest takes about 80 s cold): a
 # hung kernel connection fails in minutes instead of holding the run for nbval's 2000 s.
 NBVAL_CELL_TIMEOUT ?= 600
 
 test-solutions: setup
-	$(BIN)/python tools/run_pytest.py --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg \
+	$(BIN)/python -m tools.run_pytest --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg \
 		--nbval-cell-timeout=$(NBVAL_CELL_TIMEOUT) --nbval-current-env solutions
 
 test-lessons: setup
-	$(BIN)/python tools/run_pytest.py --nbval-lax --nbval-cell-timeout=$(NBVAL_CELL_TIMEOUT) \
+	$(BIN)/python -m tools.run_pytest --nbval-lax --nbval-cell-timeout=$(NBVAL_CELL_TIMEOUT) \
 		--nbval-current-env lessons
 
 lessons: setup
-	$(BIN)/python tools/make_lessons.py
+	$(BIN)/python -m tools.make_lessons
 
 solutions: setup
-	$(BIN)/python tools/execute_solutions.py
+	$(BIN)/python -m tools.execute_solutions
 
 slides: setup
-	$(BIN)/python tools/slides.py build
+	$(BIN)/python -m tools.slides build
 
 grade: setup
 	@if [ -z "$(SUBMISSIONS)" ]; then echo "usage: make grade SUBMISSIONS=/path/to/submissions [GRADES=grades.csv]"; exit 2; fi
-	$(BIN)/python tools/grade.py "$(SUBMISSIONS)" --output "$(or $(GRADES),grades.csv)"
+	$(BIN)/python -m tools.grade "$(SUBMISSIONS)" --output "$(or $(GRADES),grades.csv)"
 
 lock: setup
-	$(BIN)/python tools/lock.py
+	$(BIN)/python -m tools.lock
 
 # Benchmarks (tools/bench.py): adds the bench-only packages (pystan) of requirements-bench.lock
 # to the course venv; students never install them. Options: BENCH_ARGS="--quick", "--repeats 5",

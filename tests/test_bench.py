@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-import bench
+from tools import bench
 
 
 def test_summarize_gives_median_and_range_of_finite_values():

@@ -4,7 +4,7 @@ The stored outputs are what nbval compares against in `make test`; the slide met
 is written by the rules of tools/slides.py. Run this after editing
 a solution, then `make lessons`.
 
-Usage: python tools/execute_solutions.py [LESSON ...]   (default: every lesson)
+Usage: python -m tools.execute_solutions [LESSON ...]   (default: every lesson)
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ import sys
 import time
 
 import nbformat
-from notebooks import SOLUTIONS, execute, lesson_names
 
-from slides import mark
+from tools.notebooks import SOLUTIONS, execute, lesson_names
+from tools.slides import mark
 
 
 def main(argv: list[str] | None = None) -> int:

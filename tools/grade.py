@@ -14,7 +14,7 @@ before and after. The gradebook database and the autograded copies live in a wor
 outside the repository (``--workdir``, default ``~/.cache/bayes-course-grading``), which
 each run rebuilds.
 
-Usage: python tools/grade.py SUBMISSIONS [--output grades.csv] [--workdir DIR] [--timeout S]
+Usage: python -m tools.grade SUBMISSIONS [--output grades.csv] [--workdir DIR] [--timeout S]
 """
 
 from __future__ import annotations
@@ -30,7 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
-from notebooks import ROOT, SOLUTIONS, lesson_names
+
+from tools.notebooks import ROOT, SOLUTIONS, lesson_names
 
 DEFAULT_WORKDIR = Path.home() / ".cache" / "bayes-course-grading"
 #: Per-cell time limit in seconds: generous enough for a PyMC fit with a cold compile.

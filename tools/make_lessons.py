@@ -11,7 +11,7 @@ SHA-256 of every file this script last wrote; if a file in lessons/ differs from
 script stops and names the file (``--force`` keeps a ``.bak`` copy and goes on). Students
 work in my_work/, which this script never touches.
 
-Usage: python tools/make_lessons.py [--check] [--force] [--output DIR]
+Usage: python -m tools.make_lessons [--check] [--force] [--output DIR]
   --check   write nothing; exit 1 if lessons/ differs from what generation gives
   --output  generate into DIR instead of lessons/ (used by the tests)
 """
@@ -27,7 +27,8 @@ import tempfile
 from pathlib import Path
 
 import nbformat
-from notebooks import LESSONS, ROOT, SOLUTIONS, lesson_names, sha256
+
+from tools.notebooks import LESSONS, ROOT, SOLUTIONS, lesson_names, sha256
 
 MANIFEST = "MANIFEST.json"
 ALLOWED_TO_RAISE = "raises-exception"
@@ -111,7 +112,7 @@ def install(generated: Path, lessons: Path, force: bool) -> int:
             "so they may hold someone's work:\n  "
             + "\n  ".join(edited)
             + "\nMove your work to my_work/ (never touched by the course), or run "
-            "`python tools/make_lessons.py --force` to keep a .bak copy of each and go on.",
+            "`python -m tools.make_lessons --force` to keep a .bak copy of each and go on.",
             file=sys.stderr,
         )
         return 1
