@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from course_utils import validation
+
 __all__ = [
     "AnswerError",
     "Feedback",
@@ -43,20 +45,47 @@ def _wrong(message: str, hint: str) -> AnswerError:
 
 
 def _as_float(name: str, value: Any) -> float:
+    """A student's answer as a float, or an AnswerError that says what is wrong with it.
+
+    Real numbers (Python or NumPy, or an array holding exactly one) pass; ``None`` (a
+    function without ``return``), strings, booleans and other objects do not."""
     if isinstance(value, NotImplementedError):
         raise AnswerError(f"{name}: not answered yet.")
-    try:
-        array = np.asarray(value, dtype=float)
-    except (TypeError, ValueError) as err:
+    if value is None:
         raise AnswerError(
-            f"{name} should be a number, got {type(value).__name__}: {value!r}"
-        ) from err
-    if array.size != 1:
-        raise AnswerError(f"{name} should be a single number, got shape {array.shape}.")
-    result = float(array.reshape(()))
+            f"{name} should be a number, but your function returned None (missing return?)."
+        )
+    if isinstance(value, str | bytes):
+        raise AnswerError(
+            f"{name} should be a number, got the string {value!r}: return the number "
+            "itself, not its text."
+        )
+    if isinstance(value, bool | np.bool_):
+        raise AnswerError(f"{name} should be a number, got the boolean {value}.")
+    if validation.is_real_number(value):
+        result = float(value)
+    elif isinstance(value, list | tuple) or hasattr(value, "__array__"):
+        try:
+            array = np.asarray(value)
+        except ValueError as err:  # a ragged list
+            raise AnswerError(
+                f"{name} should be a number, got {validation.describe(value)}."
+            ) from err
+        if array.dtype.kind not in "iuf":
+            raise AnswerError(f"{name} should be a number, got {validation.describe(value)}.")
+        if array.size != 1:
+            raise AnswerError(f"{name} should be a single number, got shape {array.shape}.")
+        result = float(array.reshape(()))
+    else:
+        raise AnswerError(f"{name} should be a number, got {validation.describe(value)}.")
     if not math.isfinite(result):
         raise AnswerError(f"{name} should be a finite number, got {result}.")
     return result
+
+
+def _expected(name: str, value: Any) -> float:
+    """An expected value given by the exercise's author: a finite real number."""
+    return validation.real(name, value)
 
 
 def check_close(
@@ -91,12 +120,18 @@ def check_close(
     Raises
     ------
     AnswerError
-        If ``actual`` is not a finite number close to ``expected``.
-    ValueError
-        If ``rtol`` or ``atol`` is negative.
+        If ``actual`` is not a finite real number close to ``expected``: ``None`` (a
+        function without ``return``), a string such as ``"0.6667"`` or a boolean is
+        wrong whatever its value.
+    TypeError, ValueError
+        If ``name`` or ``hint`` is not a string, ``expected`` not a finite number, or
+        ``rtol`` or ``atol`` negative.
     """
-    if rtol < 0 or atol < 0:
-        raise ValueError(f"rtol and atol must be non-negative, got rtol={rtol}, atol={atol}.")
+    validation.text("name", name)
+    validation.text("hint", hint)
+    expected = _expected("expected", expected)
+    rtol = validation.real("rtol", rtol, low=0.0)
+    atol = validation.real("atol", atol, low=0.0)
     value = _as_float(name, actual)
     if not math.isclose(value, expected, rel_tol=rtol, abs_tol=atol):
         raise _wrong(f"{name} = {value:.6g}, but that is not right.", hint)
@@ -136,16 +171,15 @@ def check_mcmc(
     ------
     AnswerError
         If the estimate is not a finite number within ``n_mcse * mcse`` of ``exact``.
-    ValueError
-        If ``mcse`` or ``n_mcse`` is not a positive finite number, or ``exact`` is not
-        finite.
+    TypeError, ValueError
+        If ``mcse`` or ``n_mcse`` is not a positive finite number, ``exact`` not a finite
+        number, or ``name`` or ``hint`` not a string.
     """
-    if not (math.isfinite(mcse) and mcse > 0):
-        raise ValueError(f"mcse must be a positive finite number, got {mcse}.")
-    if not (math.isfinite(n_mcse) and n_mcse > 0):
-        raise ValueError(f"n_mcse must be a positive finite number, got {n_mcse}.")
-    if not math.isfinite(exact):
-        raise ValueError(f"exact must be finite, got {exact}.")
+    validation.text("name", name)
+    validation.text("hint", hint)
+    mcse = validation.positive("mcse", mcse)
+    n_mcse = validation.positive("n_mcse", n_mcse)
+    exact = _expected("exact", exact)
     value = _as_float(name, estimate)
     distance = abs(value - exact) / mcse
     if distance > n_mcse:
@@ -170,7 +204,15 @@ def check_raises(
     ------
     AnswerError
         If the call returns normally or raises another exception.
+    TypeError
+        If ``function`` is not callable or ``exception`` not an exception class.
     """
+    validation.text("name", name)
+    validation.function("function", function)
+    if not (isinstance(exception, type) and issubclass(exception, BaseException)):
+        raise TypeError(
+            f"exception must be an exception class, got {validation.describe(exception)}."
+        )
     try:
         function(*args, **kwargs)
     except exception:
@@ -184,7 +226,7 @@ def check_raises(
     raise AnswerError(f"{name} should raise {exception.__name__}, but returned normally.")
 
 
-def _natural_logp(model: Any) -> Callable[[dict], float]:
+def _natural_logp(model: Any) -> Callable[[dict[str, Any]], float]:
     """The model's log density (no Jacobian) as a function of natural-scale values by name."""
     logp = model.compile_logp(jacobian=False)
     forwards = {}
@@ -193,7 +235,7 @@ def _natural_logp(model: Any) -> Callable[[dict], float]:
         name = model.rvs_to_values[rv].name
         forwards[rv.name] = (name, transform, rv.owner.inputs)
 
-    def evaluate(values: dict) -> float:
+    def evaluate(values: dict[str, Any]) -> float:
         point = {}
         for rv_name, (name, transform, inputs) in forwards.items():
             value = values[rv_name]
@@ -224,9 +266,21 @@ def check_same_model(
     AnswerError
         If ``model`` is not a PyMC model, names other free variables, or has another
         log density.
+    TypeError, ValueError
+        If ``reference`` is not a PyMC model, ``n_points`` not an integer of at least 1
+        (no point would compare nothing), or ``seed`` not a non-negative integer.
     """
     import pymc as pm
 
+    validation.text("name", name)
+    validation.text("hint", hint)
+    validation.instance("reference", reference, pm.Model, "a pymc.Model")
+    n_points = validation.count("n_points", n_points, minimum=1, maximum=1000)
+    seed = validation.count("seed", seed, minimum=0)
+    if model is None:
+        raise AnswerError(
+            f"{name} should be a pymc.Model, but your function returned None (missing return?)."
+        )
     if isinstance(model, NotImplementedError):
         raise AnswerError(f"{name}: not answered yet.")
     if not isinstance(model, pm.Model):
@@ -241,6 +295,8 @@ def check_same_model(
         raise _wrong(f"{name} has the observed variables {found}; expected {expected}.", hint)
     logp, reference_logp = _natural_logp(model), _natural_logp(reference)
     draws = pm.draw(reference.free_RVs, draws=n_points, random_seed=seed)
+    if n_points == 1:  # pm.draw leaves out the draws axis for a single draw
+        draws = [np.expand_dims(draw, 0) for draw in draws]
     for i in range(n_points):
         values = {rv.name: draw[i] for rv, draw in zip(reference.free_RVs, draws, strict=True)}
         try:

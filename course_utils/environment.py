@@ -6,6 +6,7 @@ row must say ``ok`` before the lessons can be trusted to run as written.
 
 from __future__ import annotations
 
+import functools
 import importlib.metadata
 import shutil
 import sys
@@ -73,7 +74,7 @@ def _check_package(name: str, pins: dict[str, str]) -> tuple[bool, str]:
 def _check_compiler() -> tuple[bool, str]:
     import pytensor
 
-    compiler = pytensor.config.cxx
+    compiler = pytensor.config.cxx  # type: ignore[attr-defined]
     if compiler and shutil.which(compiler):
         return True, "found"
     return False, "no C++ compiler: install g++ (Debian/Ubuntu: apt-get install g++)"
@@ -113,7 +114,7 @@ def environment_report() -> pd.DataFrame:
     """
     pins = pinned_versions()
     checks: list[tuple[str, Callable[[], tuple[bool, str]]]] = [("Python", _check_python)]
-    checks += [(name, lambda name=name: _check_package(name, pins)) for name in KEY_PACKAGES]
+    checks += [(name, functools.partial(_check_package, name, pins)) for name in KEY_PACKAGES]
     checks += [
         ("C++ compiler for pytensor", _check_compiler),
         ("widgets", _check_widgets),

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import tomllib
-from pathlib import Path
 
 from packaging.requirements import Requirement
 
 from course_utils import environment
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_report_is_all_ok_in_the_course_environment():
@@ -19,8 +16,8 @@ def test_report_is_all_ok_in_the_course_environment():
     assert (report["status"] == "ok").all(), report.to_string()
 
 
-def test_pinned_versions_are_those_of_pyproject():
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+def test_pinned_versions_are_those_of_pyproject(root):
+    project = tomllib.loads((root / "pyproject.toml").read_text())["project"]
     lines = [*project["dependencies"]]
     for extra in project["optional-dependencies"].values():
         lines += extra

@@ -335,7 +335,7 @@ def stan_data(name: str) -> dict:
     """The data block of bench/stan/<name>.stan, from the same loaders as the PyMC model."""
     import pandas as pd
 
-    from course_utils import data, models
+    from course_utils import data, model_data
 
     if name == "beta_binomial":
         return {"n": 12, "r": 3}
@@ -355,7 +355,7 @@ def stan_data(name: str) -> dict:
         schools = data.load_eight_schools()
         return {"J": len(schools), "y": schools["y"].tolist(), "sigma": schools["sigma"].tolist()}
     if name.startswith("season_pass_"):
-        bundle, channel, bought, n = models._season_pass_arrays(
+        bundle, channel, bought, n = model_data.season_pass_arrays(
             data.load_season_pass(grouped=True)
         )
         common = {
@@ -660,7 +660,7 @@ def bench_course(args: argparse.Namespace, scratch: Path) -> dict:
 def widget_cases() -> dict[str, Callable[[], tuple[object, dict[str, list]]]]:
     """Each widget built as the lessons build it, with the values its sliders will take."""
     from course_utils.data import load_eight_schools, load_tutoring
-    from course_utils.exact import TutoringPosterior
+    from course_utils.tutoring_posterior import TutoringPosterior
     from course_utils.widgets import (
         PosteriorExplorer,
         PriorPredictiveExplorer,
@@ -748,9 +748,8 @@ def time_widget(widget, moves: dict[str, list], rounds: int) -> dict:
     full_draws = widget.full_draws - full_draws_before
     full_times = []
     for _ in range(10):
-        widget._background = None  # forget the cached static parts: draw everything
         start = time.perf_counter()
-        widget._render()
+        widget.redraw(from_scratch=True)  # forget the cached pixels: draw everything
         full_times.append((time.perf_counter() - start) * 1000)
     return {
         "median_ms": statistics.median(times),
