@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from course_utils.montecarlo import Estimate, MCText
+
 __all__ = [
     "AnswerError",
     "Feedback",
@@ -31,10 +33,35 @@ class AnswerError(AssertionError):
 
 
 class Feedback(str):
-    """A passed check; shown in a notebook as its text."""
+    """A passed check; shown in a notebook as its text.
+
+    A check of a Monte Carlo estimate also carries its numbers (``montecarlo``, an
+    :class:`~course_utils.montecarlo.MCText`), so that the notebook tests compare it
+    within Monte Carlo error rather than digit by digit.
+    """
+
+    montecarlo: MCText | None = None
 
     def __repr__(self) -> str:
         return str(self)
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict:
+        if self.montecarlo is None:
+            return {"text/plain": str(self)}
+        return self.montecarlo._repr_mimebundle_(include, exclude)
+
+
+def _literal(text: str) -> str:
+    """``text`` with its braces escaped, to stand for itself in a format template."""
+    return text.replace("{", "{{").replace("}", "}}")
+
+
+def _monte_carlo_feedback(template: str, estimate: Estimate) -> Feedback:
+    """A passed check whose message shows a Monte Carlo estimate (see Feedback)."""
+    shown = MCText(template, estimate)
+    feedback = Feedback(repr(shown))
+    feedback.montecarlo = shown
+    return feedback
 
 
 def _wrong(message: str, hint: str) -> AnswerError:
@@ -67,6 +94,7 @@ def check_close(
     rtol: float = 1e-6,
     atol: float = 0.0,
     hint: str = "",
+    mcse: float | None = None,
 ) -> Feedback:
     """Check that a number is close to the expected one.
 
@@ -82,6 +110,10 @@ def check_close(
         Accepted relative and absolute difference, as in :func:`math.isclose`.
     hint : str
         Added to the message when the answer is wrong.
+    mcse : float, optional
+        When the expected value is itself a Monte Carlo estimate (computed from draws),
+        its Monte Carlo standard error: the feedback then shows the number as such, so
+        that the notebook tests compare it within Monte Carlo error across machines.
 
     Returns
     -------
@@ -100,7 +132,11 @@ def check_close(
     value = _as_float(name, actual)
     if not math.isclose(value, expected, rel_tol=rtol, abs_tol=atol):
         raise _wrong(f"{name} = {value:.6g}, but that is not right.", hint)
-    return Feedback(f"✔ {name} = {value:.4g}: correct.")
+    if mcse is None:
+        return Feedback(f"✔ {name} = {value:.4g}: correct.")
+    return _monte_carlo_feedback(
+        "✔ " + _literal(name) + " = {}: correct.", Estimate(value, mcse, fmt=".4g")
+    )
 
 
 def check_mcmc(
@@ -154,7 +190,8 @@ def check_mcmc(
             f"(MCSE {mcse:.2g}) from the exact value; at most {n_mcse:g} are expected."
         )
         raise _wrong(message, hint)
-    return Feedback(f"✔ {name} = {value:.4g}: within {n_mcse:g} MCSE of the exact value. Correct.")
+    template = f"✔ {_literal(name)} = {{}}: within {n_mcse:g} MCSE of the exact value. Correct."
+    return _monte_carlo_feedback(template, Estimate(value, mcse, exact=exact, fmt=".4g"))
 
 
 def check_raises(
