@@ -15,7 +15,7 @@ STAMP := $(VENV)/.course-installed
 # nbgrader calls alembic by name and nbval starts kernels: the venv's bin comes first.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: help setup lab test test-code test-solutions test-lessons lint typecheck lessons solutions slides grade lock environment bench
+.PHONY: help setup lab test test-code test-solutions test-other-cpu test-lessons lint typecheck lessons solutions slides grade lock environment bench
 
 help:
 	@echo "make lab      set up the environment and open JupyterLab on the lessons"
@@ -43,7 +43,7 @@ $(STAMP): requirements.lock pyproject.toml
 lab: setup
 	$(BIN)/python -m tools.lab
 
-test: setup lint typecheck test-code test-solutions test-lessons
+test: setup lint typecheck test-code test-solutions test-other-cpu test-lessons
 	@echo "All test stages passed."
 
 lint: setup
@@ -64,6 +64,18 @@ NBVAL_CELL_TIMEOUT ?= 600
 test-solutions: setup
 	$(BIN)/python -m tools.run_pytest --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg \
 		--nbval-cell-timeout=$(NBVAL_CELL_TIMEOUT) --nbval-current-env solutions
+
+# The sampler lessons a second time, as another CPU would run them: Numba compiles for a
+# generic x86-64 (no FMA, no AVX: other NUTS draws on every machine) and numpy keeps to its
+# baseline instructions. Outputs that depend on draws must agree with the stored ones
+# within Monte Carlo error (course_utils/nbval_montecarlo.py), the rest exactly.
+OTHER_CPU := NUMBA_CPU_NAME=generic NPY_DISABLE_CPU_FEATURES="X86_V3 X86_V4 AVX512_ICL AVX512_SPR"
+SAMPLER_LESSONS := solutions/04_mcmc solutions/05_eight_schools solutions/06_season_pass
+
+test-other-cpu: setup
+	$(OTHER_CPU) $(BIN)/python -m tools.run_pytest --nbval --nbval-sanitize-with \
+		tests/nbval_sanitize.cfg --nbval-cell-timeout=$(NBVAL_CELL_TIMEOUT) \
+		--nbval-current-env $(SAMPLER_LESSONS)
 
 test-lessons: setup
 	$(BIN)/python -m tools.run_pytest --nbval-lax --nbval-cell-timeout=$(NBVAL_CELL_TIMEOUT) \

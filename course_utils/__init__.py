@@ -2,7 +2,8 @@
 
 Lower modules first (each imports only modules above it in this list):
 ``validation``, ``exceptions``, ``derivatives``, ``data``, ``model_data``; then ``coin``,
-``priors``, ``samplers``, ``simulate``, ``plots``, ``checks``, ``environment``,
+``priors``, ``samplers``, ``simulate``, ``plots``, ``montecarlo`` (and its nbval plugin
+``nbval_montecarlo``), ``checks``, ``environment``,
 ``hierarchical_normal``, ``tutoring_posterior``, ``glmm``; then ``models`` (PyMC),
 ``studies``; and ``widgets`` last.
 """

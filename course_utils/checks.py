@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from course_utils import validation
+from course_utils.montecarlo import Estimate, MCText
 
 __all__ = [
     "AnswerError",
@@ -33,10 +34,35 @@ class AnswerError(AssertionError):
 
 
 class Feedback(str):
-    """A passed check; shown in a notebook as its text."""
+    """A passed check; shown in a notebook as its text.
+
+    A check of a Monte Carlo estimate also carries its numbers (``montecarlo``, an
+    :class:`~course_utils.montecarlo.MCText`), so that the notebook tests compare it
+    within Monte Carlo error rather than digit by digit.
+    """
+
+    montecarlo: MCText | None = None
 
     def __repr__(self) -> str:
         return str(self)
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict:
+        if self.montecarlo is None:
+            return {"text/plain": str(self)}
+        return self.montecarlo._repr_mimebundle_(include, exclude)
+
+
+def _literal(text: str) -> str:
+    """``text`` with its braces escaped, to stand for itself in a format template."""
+    return text.replace("{", "{{").replace("}", "}}")
+
+
+def _monte_carlo_feedback(template: str, estimate: Estimate) -> Feedback:
+    """A passed check whose message shows a Monte Carlo estimate (see Feedback)."""
+    shown = MCText(template, estimate)
+    feedback = Feedback(repr(shown))
+    feedback.montecarlo = shown
+    return feedback
 
 
 def _wrong(message: str, hint: str) -> AnswerError:
@@ -96,6 +122,7 @@ def check_close(
     rtol: float = 1e-6,
     atol: float = 0.0,
     hint: str = "",
+    mcse: float | None = None,
 ) -> Feedback:
     """Check that a number is close to the expected one.
 
@@ -111,6 +138,10 @@ def check_close(
         Accepted relative and absolute difference, as in :func:`math.isclose`.
     hint : str
         Added to the message when the answer is wrong.
+    mcse : float, optional
+        When the expected value is itself a Monte Carlo estimate (computed from draws),
+        its Monte Carlo standard error: the feedback then shows the number as such, so
+        that the notebook tests compare it within Monte Carlo error across machines.
 
     Returns
     -------
@@ -125,17 +156,23 @@ def check_close(
         wrong whatever its value.
     TypeError, ValueError
         If ``name`` or ``hint`` is not a string, ``expected`` not a finite number, or
-        ``rtol`` or ``atol`` negative.
+        ``rtol``, ``atol`` or ``mcse`` negative.
     """
     validation.text("name", name)
     validation.text("hint", hint)
     expected = _expected("expected", expected)
     rtol = validation.real("rtol", rtol, low=0.0)
     atol = validation.real("atol", atol, low=0.0)
+    if mcse is not None:
+        mcse = validation.real("mcse", mcse, low=0.0)
     value = _as_float(name, actual)
     if not math.isclose(value, expected, rel_tol=rtol, abs_tol=atol):
         raise _wrong(f"{name} = {value:.6g}, but that is not right.", hint)
-    return Feedback(f"✔ {name} = {value:.4g}: correct.")
+    if mcse is None:
+        return Feedback(f"✔ {name} = {value:.4g}: correct.")
+    return _monte_carlo_feedback(
+        "✔ " + _literal(name) + " = {}: correct.", Estimate(value, mcse, fmt=".4g")
+    )
 
 
 def check_mcmc(
@@ -188,7 +225,8 @@ def check_mcmc(
             f"(MCSE {mcse:.2g}) from the exact value; at most {n_mcse:g} are expected."
         )
         raise _wrong(message, hint)
-    return Feedback(f"✔ {name} = {value:.4g}: within {n_mcse:g} MCSE of the exact value. Correct.")
+    template = f"✔ {_literal(name)} = {{}}: within {n_mcse:g} MCSE of the exact value. Correct."
+    return _monte_carlo_feedback(template, Estimate(value, mcse, exact=exact, fmt=".4g"))
 
 
 def check_raises(

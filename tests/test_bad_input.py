@@ -30,6 +30,7 @@ from course_utils import (
     hierarchical_normal,
     model_data,
     models,
+    montecarlo,
     plots,
     priors,
     samplers,
@@ -467,6 +468,36 @@ TABLE: list[tuple[str, Callable[..., Any], Callable[[], dict[str, Any]], dict[st
         for name in ("season_pass_baseline", "season_pass_interaction", "season_pass_multilevel")
     ],
     (
+        "montecarlo.Estimate",
+        montecarlo.Estimate,
+        lambda: {"value": 1.0, "mcse": 0.1},
+        {"value": "number", "mcse": "number", "exact": "number", "fmt": "text"},
+    ),
+    (
+        "montecarlo.Diagnostic",
+        montecarlo.Diagnostic,
+        lambda: {"value": 1.0, "at_most": 1.01},
+        {"value": "number", "at_most": "number", "at_least": "number"},
+    ),
+    (
+        "montecarlo.Approx",
+        montecarlo.Approx,
+        lambda: {"value": 1.0, "tolerance": 0.1},
+        {"value": "number", "tolerance": "positive"},
+    ),
+    (
+        "montecarlo.mean_estimate",
+        montecarlo.mean_estimate,
+        lambda: {"draws": np.arange(20.0).reshape(2, 10)},
+        {"draws": "array"},
+    ),
+    (
+        "montecarlo.quantile_estimate",
+        montecarlo.quantile_estimate,
+        lambda: {"draws": np.arange(20.0).reshape(2, 10), "prob": 0.5},
+        {"draws": "array", "prob": "probability"},
+    ),
+    (
         "studies.StudySettings",
         studies.StudySettings,
         lambda: {"n_sites": (3,), "n_sims": 1},
@@ -531,6 +562,9 @@ ACCEPTED = {
     ("plots.plot_areas", "var_names", "none"): "None means every variable",
     ("tutoring_posterior.TutoringPosterior.summary", "site_sd_prior_sd", "none"): "defaults",
     ("models.tutoring_mixed_logit", "site_sd_prior_sd", "none"): "defaults to prior_sd",
+    ("montecarlo.Estimate", "exact", "none"): "no exact value",
+    ("montecarlo.Diagnostic", "at_most", "none"): "no limit",
+    ("montecarlo.Diagnostic", "at_least", "none"): "no limit",
     ("hierarchical_normal.exact_posterior", "names", "none"): "None numbers the groups",
 }
 

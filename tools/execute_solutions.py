@@ -15,6 +15,7 @@ import time
 
 import nbformat
 
+from course_utils.environment import METADATA_KEY, code_generation
 from tools.notebooks import SOLUTIONS, execute, lesson_names
 from tools.slides import mark
 
@@ -28,6 +29,8 @@ def main(argv: list[str] | None = None) -> int:
             start = time.perf_counter()
             notebook = execute(path)
             mark(notebook)  # the lecture slides' metadata (tools/slides.py)
+            # Sampler draws depend on the CPU: lesson 00's report compares with this.
+            notebook.metadata.setdefault(METADATA_KEY, {})["executed_on"] = code_generation()
             nbformat.write(notebook, path)
             print(
                 f"executed {path.relative_to(SOLUTIONS.parent)} "
