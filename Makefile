@@ -47,8 +47,8 @@ test: setup lint test-code test-solutions test-other-cpu test-lessons
 	@echo "All test stages passed."
 
 lint: setup
-	$(BIN)/ruff check course_utils tests tools
-	$(BIN)/ruff format --check course_utils tests tools
+	$(BIN)/ruff check course_utils tests tools bench
+	$(BIN)/ruff format --check course_utils tests tools bench
 
 test-code: setup
 	$(BIN)/python tools/run_pytest.py tests
@@ -93,7 +93,7 @@ grade: setup
 lock: setup
 	$(BIN)/python tools/lock.py
 
-# Benchmarks (tools/bench.py): adds the bench-only packages (pystan) of requirements-bench.lock
+# Benchmarks (the package bench/, `python -m bench`): adds the bench-only packages (pystan) of requirements-bench.lock
 # to the course venv; students never install them. Options: BENCH_ARGS="--quick", "--repeats 5",
 # "--only models widgets", "--setup" (also time a fresh clone's setup).
 BENCH_STAMP := $(VENV)/.bench-installed
@@ -103,4 +103,4 @@ $(BENCH_STAMP): $(STAMP) requirements-bench.lock
 	touch $(BENCH_STAMP)
 
 bench: $(BENCH_STAMP)
-	$(BIN)/python tools/bench.py $(BENCH_ARGS)
+	$(BIN)/python -m bench $(BENCH_ARGS)
