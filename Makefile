@@ -27,8 +27,14 @@ help:
 	@echo "make lock     re-resolve requirements.lock and environment.yml from pyproject.toml"
 	@echo "make bench [BENCH_ARGS=--quick]  time notebooks, models (vs Stan), widgets: bench/results.md"
 
-# The virtual environment, rebuilt only when the lock or the project file changes.
-setup: $(STAMP)
+# The virtual environment, rebuilt only when the lock or the project file changes; then
+# the compile caches warmed (tools/warm_caches.py: every model the lessons fit compiled once
+# into the caches a student's kernel uses, about 3.5 minutes on 2 cores), redone when a
+# solution notebook, the model builders or the script change. Skip the warm-up with
+# `make setup SKIP_WARMUP=1` (or SKIP_WARMUP=1 in the environment).
+WARM_STAMP := $(VENV)/.caches-warm
+SKIP_WARMUP ?=
+setup: $(STAMP) $(if $(SKIP_WARMUP),,$(WARM_STAMP))
 
 $(STAMP): requirements.lock pyproject.toml
 	@if [ -z "$(PYTHON)" ]; then exit 1; fi
@@ -39,6 +45,11 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $(STAMP)
+
+$(WARM_STAMP): $(STAMP) tools/warm_caches.py course_utils/models.py $(wildcard solutions/0[4-6]_*/*.ipynb)
+	@echo "Compiling the lessons' models once, so that no first fit waits for a compiler (SKIP_WARMUP=1 skips this)"
+	@if $(BIN)/python tools/warm_caches.py; then touch $(WARM_STAMP); else \
+		echo "warning: the warm-up failed; the lessons still work, their first fits compile (make setup retries)"; fi
 
 lab: setup
 	$(BIN)/python tools/lab.py

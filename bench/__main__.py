@@ -11,7 +11,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import models, notebooks, setup_time, widgets
+from bench import kernel, models, notebooks, setup_time, widgets
 from bench.common import RESULTS_CSV, RESULTS_JSON, RESULTS_MD, ROOT, commit, log, machine
 from bench.report import write_outputs
 
@@ -22,10 +22,11 @@ SECTIONS: dict[str, Measure] = {
     "notebooks": notebooks.measure,
     "course": notebooks.measure_course,
     "models": models.measure,
+    "kernel": kernel.measure,
     "widgets": widgets.measure,
     "setup": setup_time.measure,
 }
-DEFAULT_SECTIONS = ["notebooks", "course", "models"]
+DEFAULT_SECTIONS = ["notebooks", "course", "models", "kernel"]
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -43,6 +44,14 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         worker.add_argument("--tune", type=int, default=1000)
         worker.add_argument("--chains", type=int, default=4)
         worker.add_argument("--seed", type=int, default=1)
+    kernel_worker = sub.add_parser("worker-kernel")
+    kernel_worker.add_argument("model", choices=sorted(models.CASES))
+    kernel_worker.add_argument("--draws", type=int, default=1000)
+    kernel_worker.add_argument("--tune", type=int, default=1000)
+    kernel_worker.add_argument("--seed", type=int, default=1)
+    kernel_worker.add_argument("--repeats", type=int, default=2)
+    lesson_worker = sub.add_parser("worker-kernel-lesson")
+    lesson_worker.add_argument("path")
     notebook_worker = sub.add_parser("worker-notebook")
     notebook_worker.add_argument("path")
     notebook_worker.add_argument("--timeout", type=int, default=900)
@@ -116,6 +125,12 @@ def main(argv: list[str] | None = None) -> int:
         result = models.worker_stan(
             args.model, args.draws, args.tune, args.chains, args.seed, args.samples
         )
+    elif args.command == "worker-kernel":
+        result = kernel.worker_kernel_fits(
+            args.model, args.draws, args.tune, args.seed, args.repeats
+        )
+    elif args.command == "worker-kernel-lesson":
+        result = kernel.worker_kernel_lesson(args.path)
     elif args.command == "worker-notebook":
         result = notebooks.worker_notebook(args.path, args.timeout)
     else:

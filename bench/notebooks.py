@@ -226,7 +226,7 @@ def course_rows(course: dict) -> tuple[list[list], list[dict], float]:
     return rows, recs, total
 
 
-def report(section: dict) -> tuple[str, list[dict]]:
+def report(section: dict, results: dict | None = None) -> tuple[str, list[dict]]:
     """The notebooks section's Markdown (bench/templates/notebooks.md) and CSV records."""
     rows, recs, totals = notebook_rows(section["data"])
     recs.append(
@@ -263,7 +263,7 @@ def report(section: dict) -> tuple[str, list[dict]]:
     return text, recs
 
 
-def report_course(section: dict) -> tuple[str, list[dict]]:
+def report_course(section: dict, results: dict | None = None) -> tuple[str, list[dict]]:
     """The course section's Markdown (bench/templates/course.md) and CSV records."""
     rows, recs, total = course_rows(section["data"])
     text = fill(

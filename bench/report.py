@@ -7,12 +7,14 @@ import csv
 import json
 from collections.abc import Callable
 
-from bench import models, notebooks, setup_time, widgets
+from bench import kernel, models, notebooks, setup_time, widgets
 from bench.common import BENCH, NOTES, RESULTS_CSV, RESULTS_JSON, RESULTS_MD, fill
 
-#: Each section's report, in the order results.md shows them.
-REPORTS: dict[str, Callable[[dict], tuple[str, list[dict]]]] = {
+#: Each section's report (its results, and all results for sections that quote another),
+#: in the order results.md shows them.
+REPORTS: dict[str, Callable[[dict, dict], tuple[str, list[dict]]]] = {
     "models": models.report,
+    "kernel": kernel.report,
     "notebooks": notebooks.report,
     "course": notebooks.report_course,
     "widgets": widgets.report,
@@ -42,7 +44,7 @@ def render(results: dict) -> tuple[str, list[dict]]:
     recs: list[dict] = []
     for name, report in REPORTS.items():
         if name in results:
-            text, section_records = report(results[name])
+            text, section_records = report(results[name], results)
             parts.append(text)
             recs += section_records
     if NOTES.exists():  # hand-written reading of the numbers, kept across runs

@@ -34,7 +34,7 @@ def measure(args: argparse.Namespace, scratch: Path, save: Callable[[dict], None
     return result
 
 
-def report(section: dict) -> tuple[str, list[dict]]:
+def report(section: dict, results: dict | None = None) -> tuple[str, list[dict]]:
     """The section's Markdown (bench/templates/setup.md) and its CSV records."""
     r = section["data"]
     recs = records(

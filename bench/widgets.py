@@ -184,7 +184,7 @@ def widget_rows(data: dict) -> tuple[list[list], list[dict]]:
     return rows, recs
 
 
-def report(section: dict) -> tuple[str, list[dict]]:
+def report(section: dict, results: dict | None = None) -> tuple[str, list[dict]]:
     """The section's Markdown (bench/templates/widgets.md) and its CSV records."""
     rows, recs = widget_rows(section["data"])
     table = markdown_table(

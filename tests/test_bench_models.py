@@ -46,3 +46,40 @@ def test_every_course_model_has_a_stan_program_and_a_case():
     assert builders == set(models.CASES)
     for name in builders:
         assert (models.STAN_DIR / f"{name}.stan").is_file(), name
+
+
+def test_every_stan_call_gets_its_own_seed():
+    seeds = models.call_seeds(63, 4) + models.call_seeds(64, 4)
+    assert len(set(seeds)) == len(seeds) == 8
+    with pytest.raises(ValueError, match="at least 1"):
+        models.call_seeds(1, 0)
+
+
+def test_same_draws_spots_a_returned_cached_fit():
+    a = {"mu": np.arange(6.0).reshape(2, 3)}
+    assert models.same_draws(a, {"mu": a["mu"].copy()})
+    assert not models.same_draws(a, {"mu": a["mu"] + 1e-12})
+    assert not models.same_draws(a, {"tau": a["mu"]})
+
+
+def test_stan_summary_times_repeat_calls_apart_from_the_first():
+    def call(first, seconds, ess, cached=False):
+        return {
+            "first_call": first,
+            "sampling_s": seconds,
+            "ess_per_s": ess,
+            "cached": cached,
+            "quantities": {"mu": (0.0, 0.1)},
+        }
+
+    stan = [
+        {"compile_s": 40.0, "runs": [call(True, 1.5, 600), call(False, 0.5, 2000)]},
+        {"compile_s": 50.0, "runs": [call(True, 1.3, 700), call(False, 0.7, 1000, True)]},
+        {"error": "timed out"},
+    ]
+    summary = models.stan_summary(stan)
+    assert summary["compile_s"]["median"] == 45.0
+    assert summary["first_call_s"]["median"] == 1.4
+    assert summary["repeat_s"]["median"] == 0.6 and summary["ess_per_s"]["median"] == 1500
+    assert summary["total_s"] == 46.4 and summary["cached"] == 1
+    assert models.stan_summary([{"error": "x"}]) == {}
