@@ -80,6 +80,12 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         default=DEFAULT_SECTIONS,
         help="sections, in order",
     )
+    parser.add_argument(
+        "--stan-calls",
+        type=int,
+        default=4,
+        help="sampling calls (each a new seed) on the first Stan compile of each model",
+    )
     parser.add_argument("--setup", action="store_true", help="also time a fresh clone's setup")
     parser.add_argument(
         "--render",
@@ -103,6 +109,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     if args.command is None:
         if args.repeats < 1:
             parser.error("--repeats must be at least 1")
+        if args.stan_calls < 2:
+            parser.error("--stan-calls must be at least 2 (a first call and a repeat)")
         if args.quick:
             args.repeats, args.draws, args.tune, args.widget_rounds = 1, 200, 200, 1
             args.models = args.models or ["beta_binomial", "eight_schools"]
@@ -110,6 +118,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
             configs = list(models.PYMC_CONFIGS)
             args.configs = args.configs if args.configs != configs else ["nutpie"]
             args.stan_compiles = args.stan_compiles or 1
+            args.stan_calls = min(args.stan_calls, 2)
         args.notebook_repeats = args.notebook_repeats or args.repeats
         args.stan_compiles = args.stan_compiles or args.repeats
     return args

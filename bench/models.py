@@ -354,7 +354,7 @@ def measure(args: argparse.Namespace, scratch: Path, save: Callable[[dict], None
         stan_runs = []
         for repeat in range(args.stan_compiles):
             cache = scratch / f"stan-{name}-{repeat}"  # empty: httpstan really recompiles
-            samples = max(2, args.repeats) if repeat == 0 else 1  # a first and a repeat call
+            samples = args.stan_calls if repeat == 0 else 1  # a first call, then repeats
             arguments = [
                 "worker-stan",
                 name,
