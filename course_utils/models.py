@@ -22,6 +22,7 @@ import numbers
 import numpy as np
 import pandas as pd
 import pymc as pm
+import pytensor
 
 from course_utils import _nutpie
 
@@ -29,6 +30,27 @@ from course_utils import _nutpie
 # module: its C callbacks, compiled again on every fit, are swapped for loop versions that
 # compile 3-4 s faster on a kernel's first fit and sample the same draws (see _nutpie).
 _nutpie.install()
+
+
+def _c_backend_without_blas() -> None:
+    """Tell PyTensor's C backend that there is no BLAS library, unless the user named one.
+
+    PyTensor compiles the course's models with Numba, whose matrix products call the
+    OpenBLAS that SciPy bundles. The only C code the course builds is PyMC's initial-point
+    function (compiled in FAST_COMPILE mode; for the multilevel model it multiplies the 2 x 2
+    Cholesky factor, about 2 ms a call, once per chain). When that C code is compiled,
+    PyTensor searches for a system BLAS to link, finds none in a pip install and warns that
+    "operations that might benefit from BLAS will be severely degraded": none of the course's
+    do. Saying so here ends the search and the warning; a ``blas__ldflags`` set in
+    ``PYTENSOR_FLAGS`` or ``~/.pytensorrc`` is kept.
+    """
+    try:
+        pytensor.config.fetch_val_for_key("blas__ldflags")
+    except KeyError:
+        pytensor.config.blas__ldflags = ""
+
+
+_c_backend_without_blas()
 
 __all__ = [
     "TUTORING_COLUMNS",

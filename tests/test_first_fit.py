@@ -1,5 +1,6 @@
-"""course_utils._nutpie: nutpie's C callbacks with loops give nutpie exactly what its own
-give (log density, gradient, return codes, and so the same draws)."""
+"""What a kernel's first fit goes through: nutpie's C callbacks written with loops
+(course_utils._nutpie) give nutpie exactly what its own give (log density, gradient,
+return codes, and so the same draws); and no BLAS warning from PyTensor's C backend."""
 
 import ctypes
 import importlib.util
@@ -87,3 +88,25 @@ def test_install_leaves_another_nutpie_alone(monkeypatch):
     monkeypatch.setattr(compile_pymc, "_make_c_logp_func", before)
     assert _nutpie.install() is False
     assert compile_pymc._make_c_logp_func is before
+
+
+def test_fitting_the_multilevel_model_warns_of_no_missing_blas(tmp_path):
+    """The lessons' only C code (PyMC's initial point) no longer makes PyTensor search for a
+    BLAS library and warn; a fresh process, so that no earlier search hides the warning."""
+    import subprocess
+    import sys
+
+    code = (
+        "import warnings; warnings.simplefilter('error')\n"
+        "import pymc as pm\n"
+        "from course_utils import models, data\n"
+        "m = models.season_pass_multilevel(data.load_season_pass(grouped=True))\n"
+        "pm.sample(model=m, chains=1, tune=20, draws=20, progressbar=False, quiet=True)\n"
+        "import pytensor; print(repr(pytensor.config.blas__ldflags))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=600
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().endswith("''")
+    assert "BLAS" not in done.stderr
