@@ -314,11 +314,17 @@ def season_pass_multilevel(grouped: pd.DataFrame) -> pm.Model:
 
         \operatorname{logit} p_i = a_{c(i)} + b_{c(i)}\, \text{bundle}_i .
 
-    Written non-centred: ``(a, b) = L z`` with ``L`` the Cholesky factor of the
-    covariance and ``z`` standard normal. Free variables ``chol`` (the Cholesky factor,
-    PyMC's ``LKJCholeskyCov``) and ``z``; deterministic ``a_channel`` and ``b_channel``
-    (coordinate ``channel``: Mail, Park, Email), ``sd`` (the two group SDs, coordinate
-    ``effect``) and ``correlation``.
+    Written non-centred: ``(a, b) = L z`` with ``z`` standard normal and ``L`` the Cholesky
+    factor of the covariance, which for two effects is
+    ``[[s_a, 0], [s_b rho, s_b sqrt(1 - rho^2)]]``. LKJ(1) on a 2 x 2 correlation matrix
+    is the uniform distribution of its one correlation ``rho`` on (-1, 1), so the model
+    samples ``rho ~ Uniform(-1, 1)`` and builds ``L`` by hand: the same prior as PyMC's
+    ``LKJCholeskyCov(n=2, eta=1, sd_dist=HalfNormal(1))`` (the same posterior, tested), in a
+    graph that Numba compiles about 5 times faster and evaluates about twice as fast.
+
+    Free variables ``sd`` (the two group SDs, coordinate ``effect``), ``correlation`` and
+    ``z``; deterministic ``a_channel`` and ``b_channel`` (coordinate ``channel``: Mail,
+    Park, Email).
     """
     from course_utils.data import CHANNEL_LEVELS
 
@@ -329,15 +335,14 @@ def season_pass_multilevel(grouped: pd.DataFrame) -> pm.Model:
         "effect": ["intercept", "promo"],
     }
     with pm.Model(coords=coords) as model:
-        chol, corr, stds = pm.LKJCholeskyCov(
-            "chol", n=2, eta=1.0, sd_dist=pm.HalfNormal.dist(1.0), compute_corr=True
-        )
-        pm.Deterministic("sd", stds, dims="effect")
-        pm.Deterministic("correlation", corr[0, 1])
+        sd = pm.HalfNormal("sd", sigma=1.0, dims="effect")
+        rho = pm.Uniform("correlation", lower=-1.0, upper=1.0)
         z = pm.Normal("z", mu=0.0, sigma=1.0, dims=("effect", "channel"))
-        effects = pm.math.dot(chol, z)
-        a_channel = pm.Deterministic("a_channel", effects[0], dims="channel")
-        b_channel = pm.Deterministic("b_channel", effects[1], dims="channel")
+        # (a, b) = L z, L the Cholesky factor of diag(sd) R diag(sd)
+        a_channel = pm.Deterministic("a_channel", sd[0] * z[0], dims="channel")
+        b_channel = pm.Deterministic(
+            "b_channel", sd[1] * (rho * z[0] + pm.math.sqrt(1.0 - rho**2) * z[1]), dims="channel"
+        )
         logit_p = a_channel[channel_index] + b_channel[channel_index] * bundle
         pm.Binomial("bought", n=n, logit_p=logit_p, observed=bought, dims="row")
     return model
