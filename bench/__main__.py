@@ -12,7 +12,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bench import kernel, models, notebooks, setup_time, widgets
-from bench.common import RESULTS_CSV, RESULTS_JSON, RESULTS_MD, ROOT, commit, log, machine
+from bench.common import (
+    RESULTS_CSV,
+    RESULTS_JSON,
+    RESULTS_MD,
+    ROOT,
+    commit,
+    load_average,
+    log,
+    machine,
+)
 from bench.report import write_outputs
 
 Measure = Callable[[argparse.Namespace, Path, Callable[[dict], None]], dict]
@@ -148,6 +157,14 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def merges_items(section: str, args: argparse.Namespace) -> bool:
+    """True when this run measures some of a section's items only (--models, --notebooks):
+    they replace their earlier results and the others stay."""
+    return (section == "models" and bool(args.models) and not args.quick) or (
+        section == "notebooks" and bool(args.notebooks) and not args.quick
+    )
+
+
 def run(args: argparse.Namespace) -> int:
     """Measure the chosen sections; merge them into bench/results.json; render."""
     results = json.loads(RESULTS_JSON.read_text()) if RESULTS_JSON.exists() else {}
@@ -161,19 +178,34 @@ def run(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-") as scratch:
         for section in sections:
             log(f"section {section}")
+            before = results.get(section)
+            subset = merges_items(section, args)
+            start_load = load_average()
 
-            def save(data: dict, section: str = section) -> None:
+            def save(
+                data: dict, section=section, before=before, subset=subset, start_load=start_load
+            ) -> None:
                 """Store (part of) a section's results and rewrite the outputs: the long
-                sections save after every item."""
-                results[section] = {
+                sections save after every item. A run of some models or notebooks only
+                replaces those items and keeps the others, saying so."""
+                entry = {
                     "date": datetime.datetime.now().isoformat(timespec="seconds"),
                     "repeats": args.notebook_repeats if section == "notebooks" else args.repeats,
                     "draws": args.draws,
                     "tune": args.tune,
-                    "load_average": results["machine"].get("load_average"),
+                    "load_average": start_load,
+                    "load_average_end": load_average(),
                     "commit": commit(),
                     "data": data,
                 }
+                if subset and before and isinstance(before.get("data"), dict):
+                    update = {k: entry[k] for k in ("date", "load_average", "commit")}
+                    entry = {
+                        **before,
+                        "data": {**before["data"], **data},
+                        "updates": [*before.get("updates", []), {**update, "items": sorted(data)}],
+                    }
+                results[section] = entry
                 write_outputs(results)
 
             save(SECTIONS[section](args, Path(scratch), save))

@@ -125,7 +125,16 @@ def measured(section: dict) -> str:
         parts.append(f"at commit {section['commit']}")
     if section.get("load_average") is not None:
         parts.append(f"load average at start {section['load_average']}")
-    return ", ".join(parts) + "."
+    if section.get("load_average_end") is not None:
+        parts.append(f"at end {section['load_average_end']}")
+    text = ", ".join(parts) + "."
+    for update in section.get("updates", []):
+        items = ", ".join(update.get("items", []))
+        text += (
+            f" Re-measured {update.get('date')}: {items} (commit {update.get('commit')}, "
+            f"load average at start {update.get('load_average')})."
+        )
+    return text
 
 
 # ----------------------------------------------------------------------- machine and runs

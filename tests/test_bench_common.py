@@ -45,3 +45,17 @@ def test_fill_puts_values_into_a_template_and_refuses_a_missing_one():
     assert "\n\nT\n\n" in text and text.endswith("**8 s** against a target of 300 s: met.")
     with pytest.raises(KeyError, match="verdict"):
         common.fill("course", measured="M.", table="T", total="8", target="300")
+
+
+def test_measured_says_when_and_under_what_load_and_what_was_redone():
+    section = {
+        "date": "D1",
+        "commit": "abc",
+        "load_average": [1.0, 1.0, 1.0],
+        "load_average_end": [2.0, 1.5, 1.0],
+        "updates": [{"date": "D2", "items": ["m1", "m2"], "commit": "def", "load_average": [3]}],
+    }
+    assert common.measured(section) == (
+        "Measured D1, at commit abc, load average at start [1.0, 1.0, 1.0], at end "
+        "[2.0, 1.5, 1.0]. Re-measured D2: m1, m2 (commit def, load average at start [3])."
+    )
