@@ -57,6 +57,7 @@ def worker_notebook(path: str, timeout: int) -> dict:
     import psutil
     from jupyter_client.manager import AsyncKernelManager
     from nbclient import NotebookClient
+    from nbclient.util import run_sync
 
     notebook_path = Path(path)
     notebook = nbformat.read(notebook_path, as_version=4)
@@ -98,6 +99,9 @@ def worker_notebook(path: str, timeout: int) -> dict:
         wall = time.perf_counter() - start
         stop.set()
         watcher.join()
+        # nbclient leaves a kernel it was handed running: end it before this worker exits
+        if manager.has_kernel:
+            run_sync(manager.shutdown_kernel)(now=True)
         shutil.rmtree(sockets, ignore_errors=True)
     errors = [
         output.get("ename", "?")

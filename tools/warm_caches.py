@@ -137,6 +137,7 @@ def warm_notebook(path: Path, dry_run: bool = False) -> tuple[int, list[str], fl
     import nbformat
     from jupyter_client.manager import AsyncKernelManager
     from nbclient import NotebookClient
+    from nbclient.util import run_sync
 
     notebook = nbformat.read(path, as_version=4)
     code = [cell for cell in notebook.cells if cell.cell_type == "code"]
@@ -161,6 +162,9 @@ def warm_notebook(path: Path, dry_run: bool = False) -> tuple[int, list[str], fl
     try:
         client.execute()
     finally:
+        # nbclient leaves a kernel it was handed running: end it here, not at our exit
+        if manager.has_kernel:
+            run_sync(manager.shutdown_kernel)(now=True)
         shutil.rmtree(sockets, ignore_errors=True)
     seconds = time.perf_counter() - start
     errors = [
