@@ -25,11 +25,11 @@ help:
 	@echo "make slides   build the offline lecture decks into build/slides/ (needs npm)"
 	@echo "make grade SUBMISSIONS=/path [GRADES=grades.csv]  grade student notebooks"
 	@echo "make lock     re-resolve requirements.lock and environment.yml from pyproject.toml"
-	@echo "make bench [BENCH_ARGS=--quick]  time notebooks, models (vs Stan), widgets: bench/results.md"
+	@echo "make bench [BENCH_ARGS=\"--only kernel\"]  time notebooks, models (vs Stan), fits in a kernel, widgets: bench/results.md"
 
 # The virtual environment, rebuilt only when the lock or the project file changes; then
 # the compile caches warmed (tools/warm_caches.py: every model the lessons fit compiled once
-# into the caches a student's kernel uses, about 3.5 minutes on 2 cores), redone when a
+# into the caches a student's kernel uses, 2-4 minutes on 2 cores), redone when a
 # solution notebook, the model builders or the script change. Skip the warm-up with
 # `make setup SKIP_WARMUP=1` (or SKIP_WARMUP=1 in the environment).
 WARM_STAMP := $(VENV)/.caches-warm
