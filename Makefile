@@ -25,10 +25,16 @@ help:
 	@echo "make slides   build the offline lecture decks into build/slides/ (needs npm)"
 	@echo "make grade SUBMISSIONS=/path [GRADES=grades.csv]  grade student notebooks"
 	@echo "make lock     re-resolve requirements.lock and environment.yml from pyproject.toml"
-	@echo "make bench [BENCH_ARGS=--quick]  time notebooks, models (vs Stan), widgets: bench/results.md"
+	@echo "make bench [BENCH_ARGS=\"--only kernel\"]  time notebooks, models (vs Stan), fits in a kernel, widgets: bench/results.md"
 
-# The virtual environment, rebuilt only when the lock or the project file changes.
-setup: $(STAMP)
+# The virtual environment, rebuilt only when the lock or the project file changes; then
+# the compile caches warmed (tools/warm_caches.py: every model the lessons fit compiled once
+# into the caches a student's kernel uses, 2-4 minutes on 2 cores), redone when a
+# solution notebook, the model builders or the script change. Skip the warm-up with
+# `make setup SKIP_WARMUP=1` (or SKIP_WARMUP=1 in the environment).
+WARM_STAMP := $(VENV)/.caches-warm
+SKIP_WARMUP ?=
+setup: $(STAMP) $(if $(SKIP_WARMUP),,$(WARM_STAMP))
 
 $(STAMP): requirements.lock pyproject.toml
 	@if [ -z "$(PYTHON)" ]; then exit 1; fi
@@ -40,6 +46,11 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $(STAMP)
 
+$(WARM_STAMP): $(STAMP) tools/warm_caches.py course_utils/models.py $(wildcard solutions/0[4-6]_*/*.ipynb)
+	@echo "Compiling the lessons' models once, so that no first fit waits for a compiler (SKIP_WARMUP=1 skips this)"
+	@if $(BIN)/python -m tools.warm_caches; then touch $(WARM_STAMP); else \
+		echo "warning: the warm-up failed; the lessons still work, their first fits compile (make setup retries)"; fi
+
 lab: setup
 	$(BIN)/python -m tools.lab
 
@@ -47,8 +58,8 @@ test: setup lint typecheck test-code test-solutions test-other-cpu test-lessons
 	@echo "All test stages passed."
 
 lint: setup
-	$(BIN)/ruff check course_utils tests tools
-	$(BIN)/ruff format --check course_utils tests tools
+	$(BIN)/ruff check course_utils tests tools bench
+	$(BIN)/ruff format --check course_utils tests tools bench
 
 # The type checker on course_utils's annotations (settings: [tool.mypy] in pyproject.toml).
 typecheck: setup
@@ -97,7 +108,7 @@ grade: setup
 lock: setup
 	$(BIN)/python -m tools.lock
 
-# Benchmarks (tools/bench.py): adds the bench-only packages (pystan) of requirements-bench.lock
+# Benchmarks (the package bench/, `python -m bench`): adds the bench-only packages (pystan) of requirements-bench.lock
 # to the course venv; students never install them. Options: BENCH_ARGS="--quick", "--repeats 5",
 # "--only models widgets", "--setup" (also time a fresh clone's setup).
 BENCH_STAMP := $(VENV)/.bench-installed
@@ -107,4 +118,4 @@ $(BENCH_STAMP): $(STAMP) requirements-bench.lock
 	touch $(BENCH_STAMP)
 
 bench: $(BENCH_STAMP)
-	$(BIN)/python tools/bench.py $(BENCH_ARGS)
+	$(BIN)/python -m bench $(BENCH_ARGS)

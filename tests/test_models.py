@@ -409,3 +409,36 @@ def test_multilevel_nuts_matches_the_long_reference_run(grouped):
     # the published brms fit of this model: a_Email -2.82, b_Email 1.98
     assert reference.loc["a_channel[Email]", "mean"] == pytest.approx(-2.82, abs=0.02)
     assert reference.loc["b_channel[Email]", "mean"] == pytest.approx(1.98, abs=0.02)
+
+
+def test_multilevel_prior_is_pymcs_lkj_cholesky_cov(grouped):
+    """The hand-built 2 x 2 Cholesky factor (uniform correlation) has the prior of PyMC's
+    LKJCholeskyCov(n=2, eta=1, sd_dist=HalfNormal(1)): the same SDs and correlation, and
+    the same implied group effects, by two-sample Kolmogorov-Smirnov tests on prior draws."""
+    import pymc as pm
+    from scipy import stats
+
+    model = models.season_pass_multilevel(grouped)
+    ours = pm.draw(
+        [model["sd"], model["correlation"], model["a_channel"], model["b_channel"]],
+        draws=4000,
+        random_seed=11,
+    )
+    with pm.Model(coords={"channel": CHANNELS}):
+        chol, corr, stds = pm.LKJCholeskyCov(
+            "chol", n=2, eta=1.0, sd_dist=pm.HalfNormal.dist(1.0), compute_corr=True
+        )
+        z = pm.Normal("z", 0.0, 1.0, shape=(2, 3))
+        effects = pm.math.dot(chol, z)
+        reference = pm.draw([stds, corr[0, 1], effects[0], effects[1]], draws=4000, random_seed=12)
+    pairs = [
+        (ours[0][:, 0], reference[0][:, 0]),
+        (ours[0][:, 1], reference[0][:, 1]),
+        (ours[1], reference[1]),
+        (ours[2][:, 2], reference[2][:, 2]),
+        (ours[3][:, 2], reference[3][:, 2]),
+    ]
+    for mine, theirs in pairs:
+        assert stats.ks_2samp(mine, theirs).pvalue > 0.001
+    # and the test can fail: a correlation prior that is not uniform is told apart
+    assert stats.ks_2samp(np.tanh(ours[1]), reference[1]).pvalue < 0.001
