@@ -15,7 +15,7 @@ STAMP := $(VENV)/.course-installed
 # nbgrader calls alembic by name and nbval starts kernels: the venv's bin comes first.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: help setup lab test test-code test-solutions test-lessons lint lessons solutions slides grade lock environment bench
+.PHONY: help setup lab test test-code test-solutions test-other-cpu test-lessons lint typecheck lessons solutions slides grade lock environment bench
 
 help:
 	@echo "make lab      set up the environment and open JupyterLab on the lessons"
@@ -25,10 +25,16 @@ help:
 	@echo "make slides   build the offline lecture decks into build/slides/ (needs npm)"
 	@echo "make grade SUBMISSIONS=/path [GRADES=grades.csv] [GRADE_ARGS=\"--timeout 300\"]  grade student notebooks (sandboxed)"
 	@echo "make lock     re-resolve requirements.lock and environment.yml from pyproject.toml"
-	@echo "make bench [BENCH_ARGS=--quick]  time notebooks, models (vs Stan), widgets: bench/results.md"
+	@echo "make bench [BENCH_ARGS=\"--only kernel\"]  time notebooks, models (vs Stan), fits in a kernel, widgets: bench/results.md"
 
-# The virtual environment, rebuilt only when the lock or the project file changes.
-setup: $(STAMP)
+# The virtual environment, rebuilt only when the lock or the project file changes; then
+# the compile caches warmed (tools/warm_caches.py: every model the lessons fit compiled once
+# into the caches a student's kernel uses, 2-4 minutes on 2 cores), redone when a
+# solution notebook, the model builders or the script change. Skip the warm-up with
+# `make setup SKIP_WARMUP=1` (or SKIP_WARMUP=1 in the environment).
+WARM_STAMP := $(VENV)/.caches-warm
+SKIP_WARMUP ?=
+setup: $(STAMP) $(if $(SKIP_WARMUP),,$(WARM_STAMP))
 
 $(STAMP): requirements.lock pyproject.toml
 	@if [ -z "$(PYTHON)" ]; then exit 1; fi
@@ -40,48 +46,69 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $(STAMP)
 
-lab: setup
-	$(BIN)/python tools/lab.py
+$(WARM_STAMP): $(STAMP) tools/warm_caches.py course_utils/models.py $(wildcard solutions/0[4-6]_*/*.ipynb)
+	@echo "Compiling the lessons' models once, so that no first fit waits for a compiler (SKIP_WARMUP=1 skips this)"
+	@if $(BIN)/python -m tools.warm_caches; then touch $(WARM_STAMP); else \
+		echo "warning: the warm-up failed; the lessons still work, their first fits compile (make setup retries)"; fi
 
-test: setup lint test-code test-solutions test-lessons
+lab: setup
+	$(BIN)/python -m tools.lab
+
+test: setup lint typecheck test-code test-solutions test-other-cpu test-lessons
 	@echo "All test stages passed."
 
 lint: setup
-	$(BIN)/ruff check course_utils tests tools
-	$(BIN)/ruff format --check course_utils tests tools
+	$(BIN)/ruff check course_utils tests tools bench
+	$(BIN)/ruff format --check course_utils tests tools bench
+
+# The type checker on course_utils's annotations (settings: [tool.mypy] in pyproject.toml).
+typecheck: setup
+	$(BIN)/mypy
 
 test-code: setup
-	$(BIN)/python tools/run_pytest.py tests
+	$(BIN)/python -m tools.run_pytest tests
 
 # A cell gets at most NBVAL_CELL_TIMEOUT seconds (the slowest takes about 80 s cold): a
 # hung kernel connection fails in minutes instead of holding the run for nbval's 2000 s.
 NBVAL_CELL_TIMEOUT ?= 600
 
 test-solutions: setup
-	$(BIN)/python tools/run_pytest.py --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg \
+	$(BIN)/python -m tools.run_pytest --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg \
 		--nbval-cell-timeout=$(NBVAL_CELL_TIMEOUT) --nbval-current-env solutions
 
+# The sampler lessons a second time, as another CPU would run them: Numba compiles for a
+# generic x86-64 (no FMA, no AVX: other NUTS draws on every machine) and numpy keeps to its
+# baseline instructions. Outputs that depend on draws must agree with the stored ones
+# within Monte Carlo error (course_utils/nbval_montecarlo.py), the rest exactly.
+OTHER_CPU := NUMBA_CPU_NAME=generic NPY_DISABLE_CPU_FEATURES="X86_V3 X86_V4 AVX512_ICL AVX512_SPR"
+SAMPLER_LESSONS := solutions/04_mcmc solutions/05_eight_schools solutions/06_season_pass
+
+test-other-cpu: setup
+	$(OTHER_CPU) $(BIN)/python -m tools.run_pytest --nbval --nbval-sanitize-with \
+		tests/nbval_sanitize.cfg --nbval-cell-timeout=$(NBVAL_CELL_TIMEOUT) \
+		--nbval-current-env $(SAMPLER_LESSONS)
+
 test-lessons: setup
-	$(BIN)/python tools/run_pytest.py --nbval-lax --nbval-cell-timeout=$(NBVAL_CELL_TIMEOUT) \
+	$(BIN)/python -m tools.run_pytest --nbval-lax --nbval-cell-timeout=$(NBVAL_CELL_TIMEOUT) \
 		--nbval-current-env lessons
 
 lessons: setup
-	$(BIN)/python tools/make_lessons.py
+	$(BIN)/python -m tools.make_lessons
 
 solutions: setup
-	$(BIN)/python tools/execute_solutions.py
+	$(BIN)/python -m tools.execute_solutions
 
 slides: setup
-	$(BIN)/python tools/slides.py build
+	$(BIN)/python -m tools.slides build
 
 grade: setup
 	@if [ -z "$(SUBMISSIONS)" ]; then echo "usage: make grade SUBMISSIONS=/path/to/submissions [GRADES=grades.csv]"; exit 2; fi
-	$(BIN)/python tools/grade.py "$(SUBMISSIONS)" --output "$(or $(GRADES),grades.csv)" $(GRADE_ARGS)
+	$(BIN)/python -m tools.grade "$(SUBMISSIONS)" --output "$(or $(GRADES),grades.csv)" $(GRADE_ARGS)
 
 lock: setup
-	$(BIN)/python tools/lock.py
+	$(BIN)/python -m tools.lock
 
-# Benchmarks (tools/bench.py): adds the bench-only packages (pystan) of requirements-bench.lock
+# Benchmarks (the package bench/, `python -m bench`): adds the bench-only packages (pystan) of requirements-bench.lock
 # to the course venv; students never install them. Options: BENCH_ARGS="--quick", "--repeats 5",
 # "--only models widgets", "--setup" (also time a fresh clone's setup).
 BENCH_STAMP := $(VENV)/.bench-installed
@@ -91,4 +118,4 @@ $(BENCH_STAMP): $(STAMP) requirements-bench.lock
 	touch $(BENCH_STAMP)
 
 bench: $(BENCH_STAMP)
-	$(BIN)/python tools/bench.py $(BENCH_ARGS)
+	$(BIN)/python -m bench $(BENCH_ARGS)

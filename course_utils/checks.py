@@ -21,6 +21,9 @@ from typing import Any
 
 import numpy as np
 
+from course_utils import validation
+from course_utils.montecarlo import Estimate, MCText
+
 __all__ = [
     "AnswerError",
     "Feedback",
@@ -42,10 +45,35 @@ class AnswerError(AssertionError):
 
 
 class Feedback(str):
-    """A passed check; shown in a notebook as its text."""
+    """A passed check; shown in a notebook as its text.
+
+    A check of a Monte Carlo estimate also carries its numbers (``montecarlo``, an
+    :class:`~course_utils.montecarlo.MCText`), so that the notebook tests compare it
+    within Monte Carlo error rather than digit by digit.
+    """
+
+    montecarlo: MCText | None = None
 
     def __repr__(self) -> str:
         return str(self)
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict:
+        if self.montecarlo is None:
+            return {"text/plain": str(self)}
+        return self.montecarlo._repr_mimebundle_(include, exclude)
+
+
+def _literal(text: str) -> str:
+    """``text`` with its braces escaped, to stand for itself in a format template."""
+    return text.replace("{", "{{").replace("}", "}}")
+
+
+def _monte_carlo_feedback(template: str, estimate: Estimate) -> Feedback:
+    """A passed check whose message shows a Monte Carlo estimate (see Feedback)."""
+    shown = MCText(template, estimate)
+    feedback = Feedback(repr(shown))
+    feedback.montecarlo = shown
+    return feedback
 
 
 def _wrong(message: str, hint: str) -> AnswerError:
@@ -54,20 +82,47 @@ def _wrong(message: str, hint: str) -> AnswerError:
 
 
 def _as_float(name: str, value: Any) -> float:
+    """A student's answer as a float, or an AnswerError that says what is wrong with it.
+
+    Real numbers (Python or NumPy, or an array holding exactly one) pass; ``None`` (a
+    function without ``return``), strings, booleans and other objects do not."""
     if isinstance(value, NotImplementedError):
         raise AnswerError(f"{name}: not answered yet.")
-    try:
-        array = np.asarray(value, dtype=float)
-    except (TypeError, ValueError) as err:
+    if value is None:
         raise AnswerError(
-            f"{name} should be a number, got {type(value).__name__}: {value!r}"
-        ) from err
-    if array.size != 1:
-        raise AnswerError(f"{name} should be a single number, got shape {array.shape}.")
-    result = float(array.reshape(()))
+            f"{name} should be a number, but your function returned None (missing return?)."
+        )
+    if isinstance(value, str | bytes):
+        raise AnswerError(
+            f"{name} should be a number, got the string {value!r}: return the number "
+            "itself, not its text."
+        )
+    if isinstance(value, bool | np.bool_):
+        raise AnswerError(f"{name} should be a number, got the boolean {value}.")
+    if validation.is_real_number(value):
+        result = float(value)
+    elif isinstance(value, list | tuple) or hasattr(value, "__array__"):
+        try:
+            array = np.asarray(value)
+        except ValueError as err:  # a ragged list
+            raise AnswerError(
+                f"{name} should be a number, got {validation.describe(value)}."
+            ) from err
+        if array.dtype.kind not in "iuf":
+            raise AnswerError(f"{name} should be a number, got {validation.describe(value)}.")
+        if array.size != 1:
+            raise AnswerError(f"{name} should be a single number, got shape {array.shape}.")
+        result = float(array.reshape(()))
+    else:
+        raise AnswerError(f"{name} should be a number, got {validation.describe(value)}.")
     if not math.isfinite(result):
         raise AnswerError(f"{name} should be a finite number, got {result}.")
     return result
+
+
+def _expected(name: str, value: Any) -> float:
+    """An expected value given by the exercise's author: a finite real number."""
+    return validation.real(name, value)
 
 
 def check_close(
@@ -78,6 +133,7 @@ def check_close(
     rtol: float = 1e-6,
     atol: float = 0.0,
     hint: str = "",
+    mcse: float | None = None,
 ) -> Feedback:
     """Check that a number is close to the expected one.
 
@@ -93,6 +149,10 @@ def check_close(
         Accepted relative and absolute difference, as in :func:`math.isclose`.
     hint : str
         Added to the message when the answer is wrong.
+    mcse : float, optional
+        When the expected value is itself a Monte Carlo estimate (computed from draws),
+        its Monte Carlo standard error: the feedback then shows the number as such, so
+        that the notebook tests compare it within Monte Carlo error across machines.
 
     Returns
     -------
@@ -102,16 +162,28 @@ def check_close(
     Raises
     ------
     AnswerError
-        If ``actual`` is not a finite number close to ``expected``.
-    ValueError
-        If ``rtol`` or ``atol`` is negative.
+        If ``actual`` is not a finite real number close to ``expected``: ``None`` (a
+        function without ``return``), a string such as ``"0.6667"`` or a boolean is
+        wrong whatever its value.
+    TypeError, ValueError
+        If ``name`` or ``hint`` is not a string, ``expected`` not a finite number, or
+        ``rtol``, ``atol`` or ``mcse`` negative.
     """
-    if rtol < 0 or atol < 0:
-        raise ValueError(f"rtol and atol must be non-negative, got rtol={rtol}, atol={atol}.")
+    validation.text("name", name)
+    validation.text("hint", hint)
+    expected = _expected("expected", expected)
+    rtol = validation.real("rtol", rtol, low=0.0)
+    atol = validation.real("atol", atol, low=0.0)
+    if mcse is not None:
+        mcse = validation.real("mcse", mcse, low=0.0)
     value = _as_float(name, actual)
     if not math.isclose(value, expected, rel_tol=rtol, abs_tol=atol):
         raise _wrong(f"{name} = {value:.6g}, but that is not right.", hint)
-    return Feedback(f"✔ {name} = {value:.4g}: correct.")
+    if mcse is None:
+        return Feedback(f"✔ {name} = {value:.4g}: correct.")
+    return _monte_carlo_feedback(
+        "✔ " + _literal(name) + " = {}: correct.", Estimate(value, mcse, fmt=".4g")
+    )
 
 
 def check_allclose(
@@ -291,16 +363,15 @@ def check_mcmc(
     ------
     AnswerError
         If the estimate is not a finite number within ``n_mcse * mcse`` of ``exact``.
-    ValueError
-        If ``mcse`` or ``n_mcse`` is not a positive finite number, or ``exact`` is not
-        finite.
+    TypeError, ValueError
+        If ``mcse`` or ``n_mcse`` is not a positive finite number, ``exact`` not a finite
+        number, or ``name`` or ``hint`` not a string.
     """
-    if not (math.isfinite(mcse) and mcse > 0):
-        raise ValueError(f"mcse must be a positive finite number, got {mcse}.")
-    if not (math.isfinite(n_mcse) and n_mcse > 0):
-        raise ValueError(f"n_mcse must be a positive finite number, got {n_mcse}.")
-    if not math.isfinite(exact):
-        raise ValueError(f"exact must be finite, got {exact}.")
+    validation.text("name", name)
+    validation.text("hint", hint)
+    mcse = validation.positive("mcse", mcse)
+    n_mcse = validation.positive("n_mcse", n_mcse)
+    exact = _expected("exact", exact)
     value = _as_float(name, estimate)
     distance = abs(value - exact) / mcse
     if distance > n_mcse:
@@ -309,7 +380,8 @@ def check_mcmc(
             f"(MCSE {mcse:.2g}) from the exact value; at most {n_mcse:g} are expected."
         )
         raise _wrong(message, hint)
-    return Feedback(f"✔ {name} = {value:.4g}: within {n_mcse:g} MCSE of the exact value. Correct.")
+    template = f"✔ {_literal(name)} = {{}}: within {n_mcse:g} MCSE of the exact value. Correct."
+    return _monte_carlo_feedback(template, Estimate(value, mcse, exact=exact, fmt=".4g"))
 
 
 def check_raises(
@@ -325,7 +397,15 @@ def check_raises(
     ------
     AnswerError
         If the call returns normally or raises another exception.
+    TypeError
+        If ``function`` is not callable or ``exception`` not an exception class.
     """
+    validation.text("name", name)
+    validation.function("function", function)
+    if not (isinstance(exception, type) and issubclass(exception, BaseException)):
+        raise TypeError(
+            f"exception must be an exception class, got {validation.describe(exception)}."
+        )
     try:
         function(*args, **kwargs)
     except exception:
@@ -339,7 +419,7 @@ def check_raises(
     raise AnswerError(f"{name} should raise {exception.__name__}, but returned normally.")
 
 
-def _natural_logp(model: Any) -> Callable[[dict], float]:
+def _natural_logp(model: Any) -> Callable[[dict[str, Any]], float]:
     """The model's log density (no Jacobian) as a function of natural-scale values by name."""
     logp = model.compile_logp(jacobian=False)
     forwards = {}
@@ -348,7 +428,7 @@ def _natural_logp(model: Any) -> Callable[[dict], float]:
         name = model.rvs_to_values[rv].name
         forwards[rv.name] = (name, transform, rv.owner.inputs)
 
-    def evaluate(values: dict) -> float:
+    def evaluate(values: dict[str, Any]) -> float:
         point = {}
         for rv_name, (name, transform, inputs) in forwards.items():
             value = values[rv_name]
@@ -450,9 +530,21 @@ def check_same_model(
     AnswerError
         If ``model`` is not a PyMC model, names other free variables, or has another
         log density.
+    TypeError, ValueError
+        If ``reference`` is not a PyMC model, ``n_points`` not an integer of at least 1
+        (no point would compare nothing), or ``seed`` not a non-negative integer.
     """
     import pymc as pm
 
+    validation.text("name", name)
+    validation.text("hint", hint)
+    validation.instance("reference", reference, pm.Model, "a pymc.Model")
+    n_points = validation.count("n_points", n_points, minimum=1, maximum=1000)
+    seed = validation.count("seed", seed, minimum=0)
+    if model is None:
+        raise AnswerError(
+            f"{name} should be a pymc.Model, but your function returned None (missing return?)."
+        )
     if isinstance(model, NotImplementedError):
         raise AnswerError(f"{name}: not answered yet.")
     if not isinstance(model, pm.Model):

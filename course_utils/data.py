@@ -17,8 +17,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from course_utils import validation
+
 __all__ = [
     "CHANNEL_LEVELS",
+    "CHECKSUMS",
     "EIGHT_SCHOOLS",
     "PASS_LEVELS",
     "PROMO_LEVELS",
@@ -176,7 +179,7 @@ def load_tutoring() -> pd.DataFrame:
         raise DataFileError(f"{path}: student_id values are not unique.")
     observed = frame.groupby(["site_id", "method"])["passed"].agg(["size", "sum"])
     for (site, method), (students, passed) in TUTORING_COUNTS.items():
-        found = (0, 0)
+        found: tuple[int, ...] = (0, 0)
         if (site, method) in observed.index:
             found = tuple(int(v) for v in observed.loc[(site, method)].to_numpy())
         if found != (students, passed):
@@ -240,11 +243,12 @@ def load_season_pass(grouped: bool = False) -> pd.DataFrame:
 
     Raises
     ------
+    TypeError
+        If ``grouped`` is not True or False.
     DataFileError
         If ``data/season_pass.csv`` is missing or does not hold the course's counts.
     """
-    if not isinstance(grouped, bool):
-        raise ValueError(f"grouped must be True or False, got {grouped!r}.")
+    grouped = validation.boolean("grouped", grouped)
     path = _path("season_pass.csv")
     frame = _read_csv(path, ["Channel", "Promo", "Pass"])
     if _sha256(path) != CHECKSUMS[path.name]:

@@ -6,15 +6,26 @@ row must say ``ok`` before the lessons can be trusted to run as written.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import importlib.metadata
+import json
 import shutil
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import pandas as pd
 from packaging.requirements import Requirement
 
-__all__ = ["KEY_PACKAGES", "environment_report", "pinned_versions"]
+__all__ = [
+    "KEY_PACKAGES",
+    "METADATA_KEY",
+    "code_generation",
+    "environment_report",
+    "pinned_versions",
+    "stored_code_generation",
+]
 
 #: The packages whose versions the report lists, in the order shown.
 KEY_PACKAGES: tuple[str, ...] = (
@@ -73,7 +84,7 @@ def _check_package(name: str, pins: dict[str, str]) -> tuple[bool, str]:
 def _check_compiler() -> tuple[bool, str]:
     import pytensor
 
-    compiler = pytensor.config.cxx
+    compiler = pytensor.config.cxx  # type: ignore[attr-defined]
     if compiler and shutil.which(compiler):
         return True, "found"
     return False, "no C++ compiler: install g++ (Debian/Ubuntu: apt-get install g++)"
@@ -101,6 +112,69 @@ def _check_data() -> tuple[bool, str]:
     return True, f"{len(files)} files valid"
 
 
+def code_generation() -> dict[str, str]:
+    """What the machine code of the course's samplers depends on, on this machine.
+
+    NUTS draws (nutpie, through Numba and LLVM) depend on the CPU the code is compiled
+    for: its name and instruction-set features (FMA, vector width) decide the order and
+    rounding of floating-point operations. ``NUMBA_CPU_NAME`` / ``NUMBA_CPU_FEATURES``
+    override them, as Numba does.
+
+    Returns
+    -------
+    dict
+        ``cpu`` (LLVM's name for the target CPU, e.g. ``znver4`` or ``generic``),
+        ``features`` (a short hash of its feature string) and ``numba`` (its version).
+    """
+    import numba
+    from llvmlite import binding
+    from numba.core import config
+
+    cpu = config.CPU_NAME or binding.get_host_cpu_name()  # type: ignore[attr-defined]
+    features = config.CPU_FEATURES  # type: ignore[attr-defined]
+    if features is None:
+        features = binding.get_host_cpu_features().flatten()
+    digest = hashlib.sha256(features.encode()).hexdigest()[:12]
+    return {"cpu": cpu, "features": digest, "numba": numba.__version__}
+
+
+#: Where ``make solutions`` stores each solution's code generation (notebook metadata).
+METADATA_KEY = "course"
+
+
+def stored_code_generation(solutions: Path | None = None) -> list[dict[str, str]]:
+    """The code generations that executed the stored solution outputs (usually one).
+
+    Reads ``metadata.course.executed_on`` of every notebook under ``solutions/`` of the
+    course's repository (found next to this package); an empty list when there is none.
+    """
+    folder = solutions or Path(__file__).resolve().parent.parent / "solutions"
+    found = []
+    for path in sorted(folder.glob("*/*.ipynb")):
+        try:
+            metadata = json.loads(path.read_text(encoding="utf-8")).get("metadata", {})
+        except (OSError, ValueError):
+            continue
+        executed_on = metadata.get(METADATA_KEY, {}).get("executed_on")
+        if executed_on and executed_on not in found:
+            found.append(executed_on)
+    return found
+
+
+def _check_draws() -> tuple[bool, str]:
+    here = code_generation()
+    stored = stored_code_generation()
+    if not stored:
+        return True, f"this CPU: {here['cpu']}; no stored solution outputs found to compare"
+    if stored == [here]:
+        return True, f"same CPU ({here['cpu']}) as the stored outputs: MCMC draws match them"
+    others = ", ".join(sorted({entry["cpu"] for entry in stored}))
+    return True, (
+        f"this CPU ({here['cpu']}) is not the one that stored the outputs ({others}): numbers "
+        "from MCMC draws will differ in their last digits; the checks allow for it"
+    )
+
+
 def environment_report() -> pd.DataFrame:
     """Check Python, key package versions, the C compiler, widgets and the data files.
 
@@ -109,15 +183,17 @@ def environment_report() -> pd.DataFrame:
     pandas.DataFrame
         Columns ``check``, ``status`` (``"ok"`` or ``"PROBLEM"``) and ``detail``; one row
         for Python, one per package in :data:`KEY_PACKAGES`, and one each for the C++
-        compiler pytensor uses, ipywidgets and the data files.
+        compiler pytensor uses, ipywidgets, the data files, and whether this machine's
+        MCMC draws match the stored outputs (informative: always ``ok``).
     """
     pins = pinned_versions()
     checks: list[tuple[str, Callable[[], tuple[bool, str]]]] = [("Python", _check_python)]
-    checks += [(name, lambda name=name: _check_package(name, pins)) for name in KEY_PACKAGES]
+    checks += [(name, functools.partial(_check_package, name, pins)) for name in KEY_PACKAGES]
     checks += [
         ("C++ compiler for pytensor", _check_compiler),
         ("widgets", _check_widgets),
         ("data files", _check_data),
+        ("MCMC draws", _check_draws),
     ]
     rows = []
     for label, check in checks:

@@ -26,6 +26,13 @@ Public interface: :func:`glmer` fits, :class:`GlmerFit` holds the result, :func:
 compares two nested fits like R's ``anova(m0, m1)``; :func:`profile_deviance` and
 :func:`profile_interval` give the profile likelihood of a fixed effect, and
 :func:`bootstrap_lrt` a parametric-bootstrap likelihood-ratio test.
+
+A fit whose numbers should not be read at face value warns as statsmodels' fits do
+(:mod:`course_utils.exceptions`): :class:`PerfectSeparationWarning` when fixed effects
+predict the response exactly (their estimates are infinite), :class:`BoundaryFitWarning`
+for a zero variance, :class:`HessianInversionWarning` when there are no standard errors,
+:class:`ConvergenceWarning` when the optimizer stopped short. The messages are kept in
+:attr:`GlmerFit.warnings` and printed at the end of :meth:`GlmerFit.summary`.
 """
 
 from __future__ import annotations
@@ -33,18 +40,31 @@ from __future__ import annotations
 import math
 import re
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import patsy
 from scipy import optimize, special, stats
 
-from course_utils._numerics import hessian as _hessian
+from course_utils import validation
+from course_utils.derivatives import gradient, hessian
+from course_utils.exceptions import (
+    BoundaryFitWarning,
+    ConvergenceWarning,
+    HessianInversionWarning,
+    ModelWarning,
+    PerfectSeparationWarning,
+)
 
 __all__ = [
+    "BOUNDARY_TOL",
+    "MAX_BOOTSTRAP",
+    "PROFILE_MAX_SE",
     "BootstrapLRT",
-    "BoundaryFitWarning",
     "GlmerFit",
     "bootstrap_lrt",
     "glmer",
@@ -57,27 +77,32 @@ _RANDOM_INTERCEPT = re.compile(r"\+?\s*\(\s*1\s*\|\s*([A-Za-z_][A-Za-z0-9_.]*)\s
 #: lme4's tolerance for calling a fit singular (``isSingular``).
 BOUNDARY_TOL = 1e-4
 
+#: Most simulated data sets of :func:`bootstrap_lrt` (each is two fits, ~10 ms).
+MAX_BOOTSTRAP = 100_000
 
-class BoundaryFitWarning(UserWarning):
-    """The random-intercept variance was estimated on the boundary (zero)."""
+#: Most steps of one standard error that :func:`profile_interval` takes from the estimate
+#: looking for each end of the interval (an end not reached is infinite).
+PROFILE_MAX_SE = 50
+
+FloatArray = npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True)
 class _Design:
-    y: np.ndarray  # (n,) 0/1 outcomes
-    X: np.ndarray  # (n, p) fixed-effects design
+    y: FloatArray  # (n,) 0/1 outcomes
+    X: FloatArray  # (n, p) fixed-effects design
     terms: list[str]  # names of the columns of X
-    group_index: np.ndarray  # (n,) group of each row, 0..G-1
-    group_levels: list  # label of each group
+    group_index: npt.NDArray[np.intp]  # (n,) group of each row, 0..G-1
+    group_levels: list[Any]  # label of each group
     response: str
     group: str
 
 
-def _parse(formula: str, data: pd.DataFrame) -> _Design:
-    if not isinstance(formula, str) or "~" not in formula:
-        raise ValueError(f"formula must be a string like 'y ~ x + (1 | g)', got {formula!r}.")
-    if not isinstance(data, pd.DataFrame):
-        raise ValueError(f"data must be a pandas DataFrame, got {type(data).__name__}.")
+def _parse(formula: str, data: pd.DataFrame, name: str = "formula") -> _Design:
+    validation.text(name, formula)
+    if "~" not in formula:
+        raise ValueError(f"{name} must be a string like 'y ~ x + (1 | g)', got {formula!r}.")
+    validation.data_frame("data", data)
     random_terms = _RANDOM_INTERCEPT.findall(formula)
     if len(random_terms) != 1:
         raise ValueError(
@@ -109,8 +134,6 @@ def _parse(formula: str, data: pd.DataFrame) -> _Design:
     y_values = y.to_numpy(dtype=float)
     if not np.isin(y_values, (0.0, 1.0)).all():
         raise ValueError(f"data: response {lhs!r} must be binary 0/1; found other values.")
-    if len(y_values) == 0:
-        raise ValueError("data has no rows.")
     design = X.to_numpy(dtype=float)
     if not np.isfinite(design).all():
         raise ValueError("data: fixed-effects columns contain non-finite values.")
@@ -121,7 +144,7 @@ def _parse(formula: str, data: pd.DataFrame) -> _Design:
         y=y_values,
         X=design,
         terms=list(X.columns),
-        group_index=codes,
+        group_index=codes.astype(np.intp),
         group_levels=list(levels),
         response=lhs,
         group=group,
@@ -142,15 +165,15 @@ class _Deviance:
         self.modes = np.zeros(self.n_groups)  # warm start for the inner Newton iterations
 
     @staticmethod
-    def _rule(nagq: int) -> tuple[np.ndarray, np.ndarray]:
+    def _rule(nagq: int) -> tuple[FloatArray, FloatArray]:
         """Gauss-Hermite nodes for weight exp(-x^2), log weights with exp(x^2) folded in."""
         nodes, weights = np.polynomial.hermite.hermgauss(nagq)
         return nodes, np.log(weights) + nodes**2
 
-    def _group_sum(self, values: np.ndarray) -> np.ndarray:
+    def _group_sum(self, values: FloatArray) -> FloatArray:
         return self.members @ values
 
-    def conditional_modes(self, theta: float, offset: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def conditional_modes(self, theta: float, offset: FloatArray) -> tuple[FloatArray, FloatArray]:
         """Mode of each group's z and the curvature there (1 + theta^2 sum w).
 
         The gradient theta * sum(y - mu) - z is strictly decreasing in z and changes sign
@@ -184,13 +207,13 @@ class _Deviance:
         self.modes = z
         return z, curvature
 
-    def _log_h(self, theta: float, offset: np.ndarray, z: np.ndarray) -> np.ndarray:
+    def _log_h(self, theta: float, offset: FloatArray, z: FloatArray) -> FloatArray:
         """log p(y_g | z_g) - z_g^2 / 2 for every group (z: one value per group)."""
         eta = offset + theta * z[self.d.group_index]
         loglik = self.d.y * eta - np.logaddexp(0.0, eta)
         return self._group_sum(loglik) - 0.5 * z**2
 
-    def __call__(self, params: np.ndarray) -> float:
+    def __call__(self, params: FloatArray) -> float:
         theta, beta = abs(float(params[0])), np.asarray(params[1:], dtype=float)
         offset = self.d.X @ beta
         z_hat, curvature = self.conditional_modes(theta, offset)
@@ -240,7 +263,17 @@ class GlmerFit:
     boundary : bool
         True when the variance is estimated at zero (a singular fit).
     converged : bool
-        True when the gradient of the deviance is small at the reported optimum.
+        True when the gradient of the deviance is small at the reported optimum (never
+        under perfect separation, where no finite optimum exists).
+    endog : numpy.ndarray
+        The 0/1 response the model was fitted to, one value per row.
+    exog : pandas.DataFrame
+        The fixed-effects design (model matrix), one row per observation.
+    groups : numpy.ndarray
+        The group label of each row.
+    warnings : tuple of str
+        The messages of the warnings the fit issued (see the module's docstring), also
+        printed at the end of :meth:`summary`; empty for a clean fit.
     """
 
     formula: str
@@ -259,6 +292,10 @@ class GlmerFit:
     se_given_sd: pd.Series
     boundary: bool
     converged: bool
+    endog: FloatArray
+    exog: pd.DataFrame
+    groups: npt.NDArray[Any]
+    warnings: tuple[str, ...] = ()
 
     @property
     def deviance(self) -> float:
@@ -278,7 +315,7 @@ class GlmerFit:
 
     def correlation(self) -> pd.DataFrame:
         """Correlation matrix of the fixed-effects estimates."""
-        sd = np.sqrt(np.diag(self.vcov.to_numpy()))
+        sd = _standard_errors(self.vcov.to_numpy())  # NaN where a variance is not positive
         return self.vcov / np.outer(sd, sd)
 
     def summary(self) -> str:
@@ -322,8 +359,9 @@ class GlmerFit:
                 label = "(Intercept)" if term == "Intercept" else str(term)
                 values = " ".join(f"{corr.iloc[i, j]:6.3f}" for j in range(i))
                 lines.append(f"{label:<12} {values}")
-        if self.boundary:
-            lines += ["", "boundary (singular) fit: see help('isSingular')"]
+        if self.warnings:
+            lines += ["", "Warnings:"]
+            lines += [f"[{i}] {message}" for i, message in enumerate(self.warnings, start=1)]
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -354,44 +392,45 @@ def glmer(formula: str, data: pd.DataFrame, nagq: int = 1) -> GlmerFit:
 
     Raises
     ------
+    TypeError
+        If ``formula`` is not a string, ``data`` not a DataFrame or ``nagq`` not an
+        integer.
     ValueError
         For an unsupported formula, an unknown column, missing values, a non-binary
         response, a rank-deficient design, or ``nagq`` outside 1..25.
 
     Warns
     -----
+    PerfectSeparationWarning
+        When fixed effects predict the response exactly (all passed, or a predictor that
+        splits passes from fails): the maximum-likelihood estimates are infinite, the
+        numbers reported are where the optimizer stopped, and ``converged`` is False.
     BoundaryFitWarning
         When the random-intercept SD is estimated at (or within 1e-4 of) zero.
+    HessianInversionWarning
+        When the Hessian is not positive definite: some standard errors are NaN.
+    ConvergenceWarning
+        When the optimizer stopped before the gradient was small.
     """
-    if isinstance(nagq, bool) or not isinstance(nagq, (int, np.integer)) or not 1 <= nagq <= 25:
-        raise ValueError(f"nagq must be an integer from 1 to 25, got {nagq!r}.")
+    nagq = validation.count("nagq", nagq, minimum=1, maximum=25)
     design = _parse(formula, data)
-    deviance = _Deviance(design, int(nagq))
+    separated = _separated_terms(design)
+    deviance = _Deviance(design, nagq)
     estimate, converged = _maximize_likelihood(deviance)
     dev_min = deviance(estimate)
-    hessian = _hessian(deviance, estimate)
+    curvature = hessian(deviance, estimate)
     boundary = bool(estimate[0] < BOUNDARY_TOL)
-    if boundary:
-        warnings.warn(
-            f"boundary (singular) fit: the variance of the random intercept for "
-            f"{design.group!r} is estimated as zero.",
-            BoundaryFitWarning,
-            stacklevel=2,
-        )
     # lme4: covariance of all parameters = inverse of (Hessian of the deviance) / 2.
     try:
-        covariance = np.linalg.inv(hessian / 2.0)
+        covariance = np.linalg.inv(curvature / 2.0)
     except np.linalg.LinAlgError:
-        covariance = np.full_like(hessian, np.nan)
+        covariance = np.full_like(curvature, np.nan)
     beta_cov = covariance[1:, 1:]
     if boundary:  # no curvature in theta at zero: condition on theta = 0, as lme4 does
-        beta_cov = np.linalg.inv(hessian[1:, 1:] / 2.0)
+        beta_cov = _inverse_or_nan(curvature[1:, 1:] / 2.0)
     beta = estimate[1:]
     se = _standard_errors(beta_cov)
-    try:
-        se_given_sd = _standard_errors(np.linalg.inv(hessian[1:, 1:] / 2.0))
-    except np.linalg.LinAlgError:
-        se_given_sd = np.full(len(beta), np.nan)
+    se_given_sd = _standard_errors(_inverse_or_nan(curvature[1:, 1:] / 2.0))
     z = beta / se
     fixed = pd.DataFrame(
         {"estimate": beta, "se": se, "z": z, "p": 2.0 * stats.norm.sf(np.abs(z))},
@@ -400,9 +439,38 @@ def glmer(formula: str, data: pd.DataFrame, nagq: int = 1) -> GlmerFit:
     theta = float(estimate[0])
     offset = design.X @ beta
     modes, _ = deviance.conditional_modes(theta, offset)
+    messages = []
+    if separated:
+        converged = False
+        messages.append(
+            "perfect separation: a combination of the fixed effects ("
+            + ", ".join(repr(term) for term in separated)
+            + ") predicts the response exactly for some rows, so maximum-likelihood "
+            "estimates do not exist (they are infinite); the estimates shown are where the "
+            "optimizer stopped and their standard errors mean nothing."
+        )
+    if boundary:
+        messages.append(
+            "boundary (singular) fit: the variance of the random intercept for "
+            f"{design.group!r} is estimated as zero."
+        )
+    missing_se = [term for term, value in zip(design.terms, se, strict=True) if np.isnan(value)]
+    if missing_se and not separated:
+        messages.append(
+            "the Hessian of the deviance is not positive definite at the estimates: no "
+            "standard error (NaN) for " + ", ".join(repr(term) for term in missing_se) + "."
+        )
+    if not converged and not separated:
+        worst = float(np.max(np.abs(gradient(deviance, estimate))))
+        messages.append(
+            f"the optimizer did not converge: the deviance's gradient is {worst:.2g} at the "
+            "estimates (should be below 1e-5)."
+        )
+    for message, category in zip(messages, _categories(messages), strict=True):
+        warnings.warn(message, category, stacklevel=2)
     return GlmerFit(
         formula=formula,
-        nagq=int(nagq),
+        nagq=nagq,
         loglik=-0.5 * dev_min,
         npar=design.X.shape[1] + 1,
         n_obs=len(design.y),
@@ -419,10 +487,60 @@ def glmer(formula: str, data: pd.DataFrame, nagq: int = 1) -> GlmerFit:
         se_given_sd=pd.Series(se_given_sd, index=pd.Index(design.terms, name="term")),
         boundary=boundary,
         converged=converged,
+        endog=design.y,
+        exog=pd.DataFrame(design.X, columns=design.terms),
+        groups=np.asarray(design.group_levels, dtype=object)[design.group_index],
+        warnings=tuple(messages),
     )
 
 
-def _maximize_likelihood(deviance: _Deviance) -> tuple[np.ndarray, bool]:
+def _categories(messages: list[str]) -> list[type[ModelWarning]]:
+    """The warning class of each of glmer's messages, from how it starts."""
+    starts = {
+        "perfect separation": PerfectSeparationWarning,
+        "boundary (singular)": BoundaryFitWarning,
+        "the Hessian": HessianInversionWarning,
+        "the optimizer": ConvergenceWarning,
+    }
+    return [
+        next(category for start, category in starts.items() if message.startswith(start))
+        for message in messages
+    ]
+
+
+def _inverse_or_nan(matrix: FloatArray) -> FloatArray:
+    try:
+        return np.linalg.inv(matrix)
+    except np.linalg.LinAlgError:
+        return np.full_like(matrix, np.nan)
+
+
+def _separated_terms(design: _Design) -> list[str]:
+    """The fixed-effects terms along which the data are (quasi-)completely separated.
+
+    Separation means a direction d of the coefficients with x_i . d >= 0 for every row
+    with y = 1, <= 0 for every row with y = 0, and not 0 for all rows: moving the
+    coefficients along d never lowers the likelihood of any row and raises some, so the
+    maximum is at infinity (whatever the random intercepts do). Found by a linear
+    program (as R's safeBinaryRegression does): maximize sum_i s_i x_i . d subject to
+    s_i x_i . d >= 0 and |d_j| <= 1, with s_i = 2 y_i - 1 and columns scaled to [-1, 1].
+    """
+    scale = np.max(np.abs(design.X), axis=0)
+    scale[scale == 0] = 1.0
+    signed = (2.0 * design.y - 1.0)[:, None] * (design.X / scale)
+    result = optimize.linprog(
+        -signed.sum(axis=0),
+        A_ub=-signed,
+        b_ub=np.zeros(len(signed)),
+        bounds=[(-1.0, 1.0)] * signed.shape[1],
+        method="highs",
+    )
+    if result.status != 0 or -result.fun < 1e-7:
+        return []
+    return [term for term, d in zip(design.terms, result.x, strict=True) if abs(d) > 1e-7]
+
+
+def _maximize_likelihood(deviance: _Deviance) -> tuple[FloatArray, bool]:
     """The maximum-likelihood (theta, beta) of ``deviance``'s design, theta >= 0, and
     whether the search converged (a small gradient after the Newton polish)."""
     start = _starting_values(deviance.d)
@@ -445,7 +563,7 @@ def _maximize_likelihood(deviance: _Deviance) -> tuple[np.ndarray, bool]:
     return estimate, converged
 
 
-def _standard_errors(covariance: np.ndarray) -> np.ndarray:
+def _standard_errors(covariance: FloatArray) -> FloatArray:
     """Square roots of the diagonal; NaN where it is not positive.
 
     A Hessian that is not positive definite (a flat or separated likelihood) leaves no
@@ -455,30 +573,22 @@ def _standard_errors(covariance: np.ndarray) -> np.ndarray:
     return np.sqrt(np.where(variances > 0, variances, np.nan))
 
 
-def _gradient(function, x: np.ndarray, step: float = 1e-5) -> np.ndarray:
-    """Central-difference gradient (steps relative to |x|, min ``step``)."""
-    h = step * np.maximum(np.abs(x), 1.0)
-    gradient = np.empty(len(x))
-    for i in range(len(x)):
-        e = np.zeros(len(x))
-        e[i] = h[i]
-        gradient[i] = (function(x + e) - function(x - e)) / (2.0 * h[i])
-    return gradient
-
-
-def _newton_polish(function, x: np.ndarray, steps: int = 3) -> tuple[np.ndarray, bool]:
+def _newton_polish(
+    function: Callable[[FloatArray], float], x: FloatArray, steps: int = 3
+) -> tuple[FloatArray, bool]:
     """Refine a minimum with Newton steps on finite-difference derivatives.
 
-    Returns the refined point and whether the gradient is small there (converged).
+    Returns the refined point and whether it is an optimum: the gradient is below 1e-5,
+    or the deviance a Newton step would still gain is below 1e-8 (converged).
     """
     x = np.asarray(x, dtype=float).copy()
     value = function(x)
     for _ in range(steps):
-        gradient = _gradient(function, x)
-        if np.max(np.abs(gradient)) < 1e-7:
+        slope = gradient(function, x)
+        if np.max(np.abs(slope)) < 1e-7:
             return x, True
         try:
-            step = np.linalg.solve(_hessian(function, x), gradient)
+            step = np.linalg.solve(hessian(function, x), slope)
         except np.linalg.LinAlgError:
             break
         candidate = x - step
@@ -486,13 +596,22 @@ def _newton_polish(function, x: np.ndarray, steps: int = 3) -> tuple[np.ndarray,
         if not candidate_value < value:
             break
         x, value = candidate, candidate_value
-    return x, bool(np.max(np.abs(_gradient(function, x))) < 1e-5)
+    slope = gradient(function, x)
+    if np.max(np.abs(slope)) < 1e-5:
+        return x, True
+    # On large data the deviance is large and so are its gradients: judge the gradient by
+    # the decrease it promises (the Newton decrement, as lme4 scales its gradient check).
+    try:
+        decrement = float(slope @ np.linalg.solve(hessian(function, x), slope))
+    except np.linalg.LinAlgError:
+        return x, False
+    return x, 0.0 <= decrement < 1e-8
 
 
-def _starting_values(design: _Design) -> np.ndarray:
+def _starting_values(design: _Design) -> FloatArray:
     """theta = 1 and the fixed effects of the ordinary logistic regression (lightly ridged)."""
 
-    def penalized(beta: np.ndarray) -> float:
+    def penalized(beta: FloatArray) -> float:
         eta = design.X @ beta
         return float(np.sum(np.logaddexp(0.0, eta) - design.y * eta) + 0.5e-2 * beta @ beta)
 
@@ -517,18 +636,14 @@ def lrt(m0: GlmerFit, m1: GlmerFit) -> pd.DataFrame:
 
     Raises
     ------
+    TypeError
+        If either fit is not a GlmerFit.
     ValueError
-        If the fits are not GlmerFit objects, differ in data size, response, group or
-        ``nagq``, or have the same number of parameters.
+        If the fits are not of the same data (response values and groups, row by row)
+        with the same ``nagq``, or are not nested (the same number of parameters, or the
+        smaller model's fixed effects outside the span of the larger's).
     """
-    for name, fit in (("m0", m0), ("m1", m1)):
-        if not isinstance(fit, GlmerFit):
-            raise ValueError(f"{name} must be a GlmerFit, got {type(fit).__name__}.")
-    if (m0.n_obs, m0.response, m0.group, m0.nagq) != (m1.n_obs, m1.response, m1.group, m1.nagq):
-        raise ValueError("m0 and m1 must be fitted to the same data, group and nagq.")
-    if m0.npar == m1.npar:
-        raise ValueError("m0 and m1 have the same number of parameters: not nested.")
-    small, large = (m0, m1) if m0.npar < m1.npar else (m1, m0)
+    small, large = _nested_pair(m0, m1)
     chisq = max(small.deviance - large.deviance, 0.0)
     df = large.npar - small.npar
     rows = [
@@ -544,7 +659,39 @@ def lrt(m0: GlmerFit, m1: GlmerFit) -> pd.DataFrame:
     return table.astype({"npar": "int64"})
 
 
+def _nested_pair(m0: GlmerFit, m1: GlmerFit) -> tuple[GlmerFit, GlmerFit]:
+    """(smaller, larger) of two fits, after checking that they are nested fits of the
+    same data."""
+    for name, fit in (("m0", m0), ("m1", m1)):
+        validation.instance(name, fit, GlmerFit, "a GlmerFit (from glmer)")
+    same_data = (
+        (m0.n_obs, m0.response, m0.group, m0.nagq) == (m1.n_obs, m1.response, m1.group, m1.nagq)
+        and np.array_equal(m0.endog, m1.endog)
+        and np.array_equal(m0.groups, m1.groups)
+    )
+    if not same_data:
+        raise ValueError(
+            "m0 and m1 must be fitted to the same data (the same response and groups, row by "
+            f"row) with the same nagq; got {m0.n_obs} rows of {m0.response!r} by "
+            f"{m0.group!r} (nagq {m0.nagq}) and {m1.n_obs} rows of {m1.response!r} by "
+            f"{m1.group!r} (nagq {m1.nagq})"
+            + (", with different values" if m0.n_obs == m1.n_obs else "")
+            + "."
+        )
+    if m0.npar == m1.npar:
+        raise ValueError("m0 and m1 have the same number of parameters: not nested.")
+    small, large = (m0, m1) if m0.npar < m1.npar else (m1, m0)
+    both = np.hstack([large.exog.to_numpy(), small.exog.to_numpy()])
+    if np.linalg.matrix_rank(both) > np.linalg.matrix_rank(large.exog.to_numpy()):
+        raise ValueError(
+            f"m0 and m1 are not nested: the fixed effects of {small.formula!r} are not "
+            f"within those of {large.formula!r}."
+        )
+    return small, large
+
+
 def _fixed_term_index(design: _Design, term: str) -> int:
+    validation.text("term", term)
     if term not in design.terms:
         raise ValueError(f"term {term!r} is not a fixed effect; the terms are {design.terms}.")
     return design.terms.index(term)
@@ -555,7 +702,7 @@ _PROFILE_THETA_STARTS = (0.0, 0.5, 1.5, 4.0, 10.0)
 
 
 def profile_deviance(
-    formula: str, data: pd.DataFrame, term: str, values, nagq: int = 1
+    formula: str, data: pd.DataFrame, term: str, values: npt.ArrayLike, nagq: int = 1
 ) -> pd.DataFrame:
     """Profile deviance of one fixed effect: the deviance minimized over everything else.
 
@@ -579,23 +726,20 @@ def profile_deviance(
         Columns ``value``, ``deviance`` (minimized, -2 log-likelihood) and ``re_sd`` (the
         SD at the minimum), one row per value.
     """
-    if isinstance(nagq, bool) or not isinstance(nagq, (int, np.integer)) or not 1 <= nagq <= 25:
-        raise ValueError(f"nagq must be an integer from 1 to 25, got {nagq!r}.")
-    grid = np.atleast_1d(np.asarray(values, dtype=float))
-    if grid.ndim != 1 or grid.size == 0 or not np.isfinite(grid).all():
-        raise ValueError("values must be a non-empty 1-d array of finite numbers.")
+    nagq = validation.count("nagq", nagq, minimum=1, maximum=25)
+    grid = np.atleast_1d(validation.real_array("values", values, ndim=(0, 1)))
     design = _parse(formula, data)
     j = _fixed_term_index(design, term)
-    deviance = _Deviance(design, int(nagq))
+    deviance = _Deviance(design, nagq)
     others = _starting_values(design)[1:]
 
-    def constrained(free: np.ndarray, b: float) -> float:
+    def constrained(free: FloatArray, b: float) -> float:
         beta = np.insert(free[1:], j, b)
         return deviance(np.concatenate(([free[0]], beta)))
 
     rows = []
     for b in grid:
-        best = None
+        best: Any = None
         for theta0 in _PROFILE_THETA_STARTS:
             start = np.concatenate(([theta0], np.delete(others, j)))
             result = optimize.minimize(
@@ -614,15 +758,23 @@ def profile_interval(
     """Profile-likelihood confidence interval for one fixed effect.
 
     The interval holds the values ``b`` whose profile deviance exceeds the minimum by at
-    most the ``level`` quantile of chi-square with 1 df (3.84 for 95%). An end that is
-    not reached within 50 standard errors of the estimate is returned as infinite.
+    most the ``level`` quantile of chi-square with 1 df (3.84 for 95%). Each end is
+    searched in steps of one standard error; an end not reached within
+    :data:`PROFILE_MAX_SE` standard errors of the estimate is returned as infinite.
 
     Returns
     -------
     (lower, upper) : tuple of float
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`glmer`, for a ``term`` that is not a fixed effect, a ``level`` outside
+        (0, 1), or a fit without a finite, positive standard error for ``term`` (then
+        :func:`profile_deviance` on a grid of your choice shows the profile).
     """
-    if not 0 < level < 1:
-        raise ValueError(f"level must be between 0 and 1, got {level!r}.")
+    level = validation.probability("level", level)
+    validation.text("term", term)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", BoundaryFitWarning)
         fit = glmer(formula, data, nagq=nagq)
@@ -630,6 +782,11 @@ def profile_interval(
         terms = list(fit.fixed.index)
         raise ValueError(f"term {term!r} is not a fixed effect; the terms are {terms}.")
     estimate, se = (float(v) for v in fit.fixed.loc[term, ["estimate", "se"]])
+    if not (math.isfinite(se) and se > 0):
+        raise ValueError(
+            f"the fit has no finite, positive standard error for {term!r} (got {se}), which "
+            "sets the search steps; use profile_deviance on a grid of values instead."
+        )
     cutoff = fit.deviance + stats.chi2.ppf(level, 1)
 
     def excess(b: float) -> float:
@@ -637,16 +794,16 @@ def profile_interval(
 
     ends = []
     for direction in (-1.0, 1.0):
-        inner, outer = estimate, estimate + direction * se
-        while excess(outer) < 0:
-            inner, outer = outer, outer + direction * se
-            if abs(outer - estimate) > 50 * se:
-                outer = None
+        inner = estimate
+        for steps in range(1, PROFILE_MAX_SE + 1):
+            outer = estimate + direction * steps * se
+            if excess(outer) >= 0:
+                low, high = sorted((inner, outer))
+                ends.append(float(optimize.brentq(excess, low, high, xtol=1e-6)))
                 break
-        if outer is None:
-            ends.append(direction * math.inf)
+            inner = outer
         else:
-            ends.append(optimize.brentq(excess, min(inner, outer), max(inner, outer), xtol=1e-6))
+            ends.append(direction * math.inf)
     return ends[0], ends[1]
 
 
@@ -655,7 +812,7 @@ class BootstrapLRT:
     """Result of :func:`bootstrap_lrt`."""
 
     observed: float  #: the LRT statistic on the data
-    statistics: np.ndarray  #: the statistic on each data set simulated under the null
+    statistics: FloatArray  #: the statistic on each data set simulated under the null
     p_value: float  #: (1 + #(statistics >= observed)) / (1 + n_boot)
     chi2_p_value: float  #: the usual p-value from chi-square with df degrees of freedom
 
@@ -672,24 +829,30 @@ def bootstrap_lrt(
 
     Simulates ``n_boot`` data sets from the fitted null model (new random intercepts
     drawn from its estimated SD each time), refits both models to each, and compares the
-    observed LRT statistic with the simulated ones instead of with chi-square.
+    observed LRT statistic with the simulated ones instead of with chi-square. The
+    smaller model is the null, whichever formula is given first (as :func:`lrt` orders
+    its fits).
 
     Raises
     ------
+    TypeError
+        If a formula is not a string, ``data`` not a DataFrame, ``n_boot`` or ``nagq``
+        not an integer, or ``rng`` neither a Generator, a seed nor None.
     ValueError
-        If ``n_boot`` is not a positive integer, or the formulas are not nested fits of
-        the same data (as in :func:`lrt`).
+        If ``n_boot`` is not positive, or the formulas are not nested fits of the same
+        data (as in :func:`lrt`).
     """
-    if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 1:
-        raise ValueError(f"n_boot must be a positive integer, got {n_boot!r}.")
-    generator = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    n_boot = validation.count("n_boot", n_boot, minimum=1, maximum=MAX_BOOTSTRAP)
+    generator = validation.seed_or_generator("rng", rng)
+    for name, formula in (("null_formula", null_formula), ("full_formula", full_formula)):
+        _parse(formula, data, name)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", BoundaryFitWarning)
-        m0 = glmer(null_formula, data, nagq=nagq)
-        m1 = glmer(full_formula, data, nagq=nagq)
-        table = lrt(m0, m1)
-        observed, df = float(table.loc["m1", "chisq"]), int(table.loc["m1", "df"])
-    null_design, full_design = _parse(null_formula, data), _parse(full_formula, data)
+        fits = glmer(null_formula, data, nagq=nagq), glmer(full_formula, data, nagq=nagq)
+    m0, m1 = _nested_pair(*fits)
+    observed = max(m0.deviance - m1.deviance, 0.0)
+    df = m1.npar - m0.npar
+    null_design, full_design = _parse(m0.formula, data), _parse(m1.formula, data)
     offset = null_design.X @ m0.fixed["estimate"].to_numpy()
     statistics = np.empty(n_boot)
     for k in range(n_boot):
@@ -699,7 +862,7 @@ def bootstrap_lrt(
         # The deviances of glmer's fits, without the standard errors glmer also computes.
         minimum = []
         for fitted in (null_design, full_design):
-            deviance = _Deviance(replace(fitted, y=y), int(nagq))
+            deviance = _Deviance(replace(fitted, y=y), m0.nagq)
             estimate, _ = _maximize_likelihood(deviance)
             minimum.append(deviance(estimate))
         statistics[k] = max(minimum[0] - minimum[1], 0.0)

@@ -2,38 +2,64 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
+import numpy.typing as npt
 from matplotlib.axes import Axes
 from scipy import stats
 
+from course_utils import validation
 
-def _draws_of(posterior, var_names: list[str] | None) -> dict[str, np.ndarray]:
-    """Flat draws per variable from a fit (anything with `.posterior`) or a mapping."""
+__all__ = ["plot_areas"]
+
+#: The dimensions of a scalar parameter's draws in an ArviZ / xarray posterior.
+SAMPLE_DIMS = ("chain", "draw")
+
+
+def _draws_of(
+    posterior: Any, var_names: Sequence[str] | None
+) -> dict[str, npt.NDArray[np.float64]]:
+    """Flat draws per scalar variable from a fit (anything with `.posterior`) or a mapping."""
     source = posterior.posterior if hasattr(posterior, "posterior") else posterior
     if not isinstance(source, Mapping) and not hasattr(source, "data_vars"):
-        raise ValueError("posterior: expected a fit with .posterior or a mapping name -> draws")
-    names = list(var_names) if var_names is not None else list(source.keys())
+        raise TypeError(
+            "posterior must be a fit with .posterior or a mapping name -> draws, got "
+            f"{validation.describe(posterior)}."
+        )
+    if var_names is None:
+        names = list(source.keys())
+    elif isinstance(var_names, str) or not isinstance(var_names, Sequence):
+        raise TypeError(
+            f"var_names must be a list of names, got {validation.describe(var_names)}."
+        )
+    else:
+        names = [validation.text("var_names", name) for name in var_names]
     if not names:
-        raise ValueError("var_names: no variables to plot")
+        raise ValueError("var_names: no variables to plot.")
     draws = {}
     for name in names:
         if name not in source:
-            raise ValueError(f"var_names: {name!r} is not in the posterior")
-        values = np.asarray(source[name], dtype=float).ravel()
-        if values.size < 2:
-            raise ValueError(f"posterior[{name!r}]: needs at least 2 draws")
-        if not np.all(np.isfinite(values)):
-            raise ValueError(f"posterior[{name!r}]: contains NaN or infinite draws")
-        draws[name] = values
+            raise ValueError(f"var_names: {name!r} is not in the posterior.")
+        values = source[name]
+        other_dims = [dim for dim in getattr(values, "dims", ()) if dim not in SAMPLE_DIMS]
+        if other_dims or np.ndim(values) > 2:
+            extra = other_dims or f"shape {np.shape(values)}"
+            raise ValueError(
+                f"posterior[{name!r}] is not a scalar parameter ({extra} besides chain and "
+                "draw): plot_areas draws one ridge per scalar; select one element first, "
+                f"e.g. posterior[{name!r}].sel(...) or .isel(...)."
+            )
+        flat = validation.real_array(f"posterior[{name!r}]", values, min_size=2).ravel()
+        draws[name] = flat
     return draws
 
 
 def plot_areas(
-    posterior,
-    var_names: list[str] | None = None,
+    posterior: Any,
+    var_names: Sequence[str] | None = None,
     prob: float = 0.89,
     ax: Axes | None = None,
 ) -> Axes:
@@ -43,9 +69,20 @@ def plot_areas(
     variable's draws, its equal-tailed `prob` interval shaded darker, and the median
     marked. Returns the axes; the shaded interval of variable `name` is the patch with
     label ``f"{name} {prob:.0%}"``.
+
+    Raises
+    ------
+    TypeError
+        If ``posterior`` is neither a fit nor a mapping, draws are not numbers, or ``ax``
+        is not a matplotlib Axes.
+    ValueError
+        For an unknown variable, one that is not scalar (a vector such as the schools'
+        ``theta``: select an element), fewer than 2 draws, NaN or infinite draws, or a
+        ``prob`` outside (0, 1).
     """
-    if not 0 < prob < 1:
-        raise ValueError(f"prob: must be strictly between 0 and 1, got {prob}")
+    prob = validation.probability("prob", prob)
+    if ax is not None:
+        validation.instance("ax", ax, Axes, "a matplotlib Axes")
     draws = _draws_of(posterior, var_names)
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 0.9 + 0.8 * len(draws)))

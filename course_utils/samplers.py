@@ -6,27 +6,33 @@ write in lesson 4 and behind the eight-schools sampler of lesson 5.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
-__all__ = ["MetropolisResult", "random_walk_metropolis"]
+from course_utils import validation
+
+__all__ = ["MAX_DRAWS", "MetropolisResult", "random_walk_metropolis"]
+
+#: Most draws one call returns (80 MB per coordinate; minutes of Python).
+MAX_DRAWS = 10_000_000
 
 
 @dataclass(frozen=True)
 class MetropolisResult:
     """Draws of a random-walk Metropolis chain and its acceptance rate."""
 
-    draws: np.ndarray  #: shape (n_draws, dimension); the start is not included
+    draws: npt.NDArray[np.float64]  #: shape (n_draws, dimension); the start is not included
     acceptance_rate: float  #: fraction of proposals accepted
 
 
-def _proposal_factor(proposal, dimension: int) -> np.ndarray:
+def _proposal_factor(proposal: npt.ArrayLike, dimension: int) -> npt.NDArray[np.float64]:
     """Cholesky factor of the proposal covariance from a scale, scales or a covariance."""
-    matrix = np.asarray(proposal, dtype=float)
-    if not np.isfinite(matrix).all():
-        raise ValueError("proposal must be finite.")
+    matrix = validation.real_array("proposal", proposal, ndim=(0, 1, 2))
     if matrix.ndim == 0 or matrix.ndim == 1:
         scales = np.broadcast_to(matrix, (dimension,)) if matrix.ndim == 0 else matrix
         if scales.shape != (dimension,):
@@ -50,9 +56,9 @@ def _proposal_factor(proposal, dimension: int) -> np.ndarray:
 
 
 def random_walk_metropolis(
-    log_density: Callable[[np.ndarray], float],
-    start,
-    proposal,
+    log_density: Callable[[npt.NDArray[np.float64]], float],
+    start: npt.ArrayLike,
+    proposal: npt.ArrayLike,
     n_draws: int,
     rng: np.random.Generator,
 ) -> MetropolisResult:
@@ -80,20 +86,23 @@ def random_walk_metropolis(
 
     Raises
     ------
+    TypeError
+        If ``log_density`` is not a function or returns something other than a number,
+        ``start`` or ``proposal`` hold non-numbers, ``n_draws`` is not an integer or
+        ``rng`` not a Generator.
     ValueError
-        For a start where the density is not finite, a non-positive scale, a covariance
-        of the wrong shape or not positive definite, a bad ``n_draws`` or ``rng``.
+        For an empty start or one where the density is not finite, a non-positive scale,
+        a covariance of the wrong shape or not positive definite, ``n_draws`` below 1,
+        or a log density that is NaN or ``+inf`` anywhere the chain proposes (the
+        chain would reject or stick there without saying so).
     """
-    if not isinstance(rng, np.random.Generator):
-        raise ValueError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}.")
-    if isinstance(n_draws, bool) or not isinstance(n_draws, (int, np.integer)) or n_draws < 1:
-        raise ValueError(f"n_draws must be a positive integer, got {n_draws!r}.")
-    current = np.atleast_1d(np.asarray(start, dtype=float)).copy()
-    if current.ndim != 1:
-        raise ValueError(f"start must be a number or a 1-d array, got shape {current.shape}.")
+    validation.function("log_density", log_density)
+    validation.generator("rng", rng)
+    n_draws = validation.count("n_draws", n_draws, minimum=1, maximum=MAX_DRAWS)
+    current = np.atleast_1d(validation.real_array("start", start, ndim=(0, 1))).copy()
     factor = _proposal_factor(proposal, current.size)
-    current_log = float(log_density(current))
-    if not np.isfinite(current_log):
+    current_log = _evaluate(log_density, current)
+    if not math.isfinite(current_log):
         raise ValueError("start: the log density is not finite there.")
     draws = np.empty((n_draws, current.size))
     steps = rng.standard_normal((n_draws, current.size)) @ factor.T
@@ -101,9 +110,28 @@ def random_walk_metropolis(
     accepted = 0
     for i in range(n_draws):
         candidate = current + steps[i]
-        candidate_log = float(log_density(candidate))
+        candidate_log = _evaluate(log_density, candidate)
         if log_uniforms[i] < candidate_log - current_log:
             current, current_log = candidate, candidate_log
             accepted += 1
         draws[i] = current
     return MetropolisResult(draws=draws, acceptance_rate=accepted / n_draws)
+
+
+def _evaluate(log_density: Callable[[npt.NDArray[np.float64]], Any], point: Any) -> float:
+    """``log_density(point)`` as a float; NaN and ``+inf`` are errors (``-inf``, outside
+    the support, is not)."""
+    value = log_density(point)
+    if type(value) is float:  # the common case, fast
+        number = value
+    elif validation.is_real_number(value) or (
+        isinstance(value, np.ndarray) and value.size == 1 and value.dtype.kind in "iuf"
+    ):
+        number = float(np.asarray(value).reshape(()))
+    else:
+        raise TypeError(
+            f"log_density must return a number, got {validation.describe(value)} at {point}."
+        )
+    if math.isnan(number) or number == math.inf:
+        raise ValueError(f"log_density returned {number} at {point}: it must be finite or -inf.")
+    return number

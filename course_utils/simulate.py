@@ -11,29 +11,16 @@ data-generating process:
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
 from scipy import special
 
-__all__ = ["simulate_tutoring"]
+from course_utils import validation
 
+__all__ = ["MAX_STUDENTS", "simulate_tutoring"]
 
-def _positive_int(name: str, value: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}.")
-    return int(value)
-
-
-def _finite(name: str, value: float) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError) as err:
-        raise ValueError(f"{name} must be a number, got {value!r}.") from err
-    if not math.isfinite(number):
-        raise ValueError(f"{name} must be finite, got {value!r}.")
-    return number
+#: Most students (n_sites x students_per_site) one simulated experiment may have.
+MAX_STUDENTS = 10_000_000
 
 
 def simulate_tutoring(
@@ -68,18 +55,24 @@ def simulate_tutoring(
 
     Raises
     ------
+    TypeError
+        If a size is not an integer, a parameter not a number, or ``rng`` neither a
+        Generator, a seed nor None.
     ValueError
-        If a size is not a positive integer, a parameter is not finite, or
-        ``sigma_site`` is negative.
+        If a size is below 1 (or the design above :data:`MAX_STUDENTS` students), a
+        parameter is not finite, or ``sigma_site`` is negative.
     """
-    n_sites = _positive_int("n_sites", n_sites)
-    students_per_site = _positive_int("students_per_site", students_per_site)
-    beta_0 = _finite("beta_0", beta_0)
-    beta_method = _finite("beta_method", beta_method)
-    sigma_site = _finite("sigma_site", sigma_site)
-    if sigma_site < 0:
-        raise ValueError(f"sigma_site must be non-negative, got {sigma_site}.")
-    generator = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    n_sites = validation.count("n_sites", n_sites, minimum=1)
+    students_per_site = validation.count("students_per_site", students_per_site, minimum=1)
+    if n_sites * students_per_site > MAX_STUDENTS:
+        raise ValueError(
+            f"n_sites x students_per_site must be at most {MAX_STUDENTS:,}, got "
+            f"{n_sites} x {students_per_site}."
+        )
+    beta_0 = validation.real("beta_0", beta_0)
+    beta_method = validation.real("beta_method", beta_method)
+    sigma_site = validation.real("sigma_site", sigma_site, low=0.0)
+    generator = validation.seed_or_generator("rng", rng)
     site = np.repeat(np.arange(1, n_sites + 1), students_per_site)
     method = generator.integers(0, 2, size=site.size)
     site_effects = generator.normal(0.0, sigma_site, size=n_sites)

@@ -1,16 +1,23 @@
 """Widgets of the lessons: thin ipywidgets wrappers around pure, tested functions.
 
 Every widget calls one pure function (in another module) and redraws one persistent
-figure with its result; nothing slow runs in a callback (no MCMC, no fitting).
+figure with its result; nothing slow runs in a callback (no MCMC, no fitting). What a
+user sees is ``widget.png``, the image last shown, drawn from ``widget.figure``; the
+``sliders`` dict and :meth:`update` are there for tests and scripts.
 """
 
 from __future__ import annotations
 
 import io
 import math
+import warnings
+from collections.abc import Sequence
+from typing import Any
 
 import ipywidgets as widgets
 import numpy as np
+import numpy.typing as npt
+import pandas as pd
 from IPython.display import Image, display
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
@@ -20,10 +27,13 @@ from matplotlib.transforms import Bbox
 from PIL import Image as PILImage
 from scipy import interpolate
 
-from course_utils import eight_schools
-from course_utils.exact import ExactSummary, TutoringPosterior
-from course_utils.posterior import PosteriorCurves, posterior_curves
+from course_utils import validation
+from course_utils.coin import CoinPosterior, PosteriorCurves
+from course_utils.exceptions import IntegrationWarning
+from course_utils.hierarchical_normal import TAU_PRIORS, TauPriorSweep
+from course_utils.model_data import group_estimates
 from course_utils.priors import PriorPredictive, prior_predictive
+from course_utils.tutoring_posterior import ExactSummary, TutoringPosterior
 
 __all__ = [
     "PosteriorExplorer",
@@ -46,10 +56,8 @@ def nice_upper_limit(value: float, headroom: float = 1.05) -> float:
     >>> nice_upper_limit(2.7), nice_upper_limit(0.0031)
     (3.0, 0.004)
     """
-    if not math.isfinite(value) or value < 0:
-        raise ValueError(f"value must be finite and non-negative, got {value!r}")
-    if headroom < 1:
-        raise ValueError(f"headroom must be at least 1, got {headroom!r}")
+    value = validation.real("value", value, low=0.0)
+    headroom = validation.real("headroom", headroom, low=1.0)
     target = value * headroom
     if target == 0:
         return 1.0
@@ -59,6 +67,22 @@ def nice_upper_limit(value: float, headroom: float = 1.05) -> float:
         if limit >= target:
             return limit
     raise AssertionError("unreachable: 10 x 10**exponent exceeds the target")
+
+
+def _slider_start(name: str, value: Any, slider: widgets.ValueWidget) -> Any:
+    """``value`` as the starting value of ``slider``: an error outside the slider's range
+    (ipywidgets would clamp it silently)."""
+    low, high = slider.min, slider.max
+    if isinstance(slider, widgets.FloatLogSlider):
+        low, high = slider.base**low, slider.base**high
+    if isinstance(slider, widgets.IntSlider):
+        number: Any = validation.count(name, value, minimum=low, maximum=high)
+    else:
+        number = validation.real(
+            name, value, low=low, high=high, what=f"within the slider's range [{low:g}, {high:g}]"
+        )
+    slider.value = number
+    return number
 
 
 def _png(canvas: FigureCanvasAgg) -> bytes:
@@ -72,22 +96,23 @@ def _png(canvas: FigureCanvasAgg) -> bytes:
 
 class _FigureWidget:
     """What every widget here shares: sliders that call :meth:`update`, one output area
-    showing the figure as a PNG, and display in a notebook.
+    showing the figure as a PNG (``png``), and display in a notebook.
 
-    Drawing is what a slider move costs (laying out tick labels takes most of it), so each
-    widget names its *dynamic* artists (curves, titles, legends drawn over them): the rest
-    of the figure is drawn once and reused (blitting) for as long as no axis limit changes.
-    A y-axis whose range follows the curves (a density's height) is drawn apart from the
-    rest: a new range costs one axis, not the whole figure, and the pixels of each range
-    drawn are kept, so moving back to a range (as a slider drag does all the time) costs a
-    copy instead of laying out its tick labels again.
+    Drawing is most of what a slider move costs (laying out tick labels above all), so a
+    widget names its *dynamic* artists (curves, titles, legends): the rest of the figure
+    is drawn once and its pixels reused for as long as no axis limit changes (blitting).
+    A y-axis whose range follows the curves (a density's height) is dynamic too, drawn
+    with the curves; the pixels of each range it has shown are kept, so a move back to a
+    range (a drag does that all the time) copies them instead of laying the axis out
+    again. Measured on 2026-12-02: without these caches TutoringPriorExplorer takes over
+    100 ms a move; simpler caches (whole frames per y-range) miss 100 ms as well.
     """
 
-    sliders: dict
+    sliders: dict[str, widgets.ValueWidget]
     output: widgets.Output
     figure: Figure
 
-    def update(self):
+    def update(self) -> Any:
         """Recompute for the current slider values and redraw (defined by each widget)."""
         raise NotImplementedError
 
@@ -109,64 +134,62 @@ class _FigureWidget:
         self._dynamic_y = tuple(dynamic_y)
         self._dynamic = list(dynamic)
         for artist in [axes.yaxis for axes in self._dynamic_y] + self._dynamic:
-            artist.set_animated(True)  # left out of a full draw: drawn by _render
-        self._background = None
-        self._background_limits = None
-        self._y_axis_pixels: dict[tuple, object] = {}  # (axes index, ylim) -> saved region
-        self.full_draws = 0  # how many updates redrew the static parts (for tests)
-        self.y_axis_draws = 0  # how many times a dynamic y-axis was laid out and drawn
+            artist.set_animated(True)  # left out of a full draw: drawn by redraw()
+        self._static: Any = None  # pixels of the static parts, for _static_limits()
+        self._static_limits_drawn: tuple[Any, ...] = ()
+        self._y_axis_pixels: dict[tuple[int, tuple[float, float]], Any] = {}
+        #: How many redraws drew the static parts anew (an axis limit changed); for the
+        #: benchmark.
+        self.full_draws = 0
 
-    def _limits(self) -> tuple:
-        """The axis limits the cached static parts depend on (not a dynamic y-axis's)."""
+    def _static_limits(self) -> tuple[Any, ...]:
+        """The axis limits the static parts depend on (not a dynamic y-axis's)."""
         return tuple(
             (*axes.get_xlim(), *(() if axes in self._dynamic_y else axes.get_ylim()))
             for axes in self.figure.axes
         )
 
-    def _render(self) -> None:
-        """Draw the figure (static parts only when the axes moved), keep it as PNG bytes
-        (``self.png``) and show them in the output."""
-        limits = self._limits()
-        if self._background is None or limits != self._background_limits:
+    def redraw(self, from_scratch: bool = False) -> bytes:
+        """Draw the figure as it now is, show it in the output and return it as PNG
+        bytes (also ``self.png``). ``from_scratch`` forgets every cached pixel first."""
+        from_scratch = validation.boolean("from_scratch", from_scratch)
+        limits = self._static_limits()
+        if from_scratch or self._static is None or limits != self._static_limits_drawn:
             self._canvas.draw()
-            self._background = self._canvas.copy_from_bbox(self.figure.bbox)
-            self._background_limits = limits
-            self._y_axis_pixels = {}  # drawn over the old background: stale
+            self._static = self._canvas.copy_from_bbox(self.figure.bbox)
+            self._static_limits_drawn = limits
+            self._y_axis_pixels = {}  # drawn over the old static parts: stale
             self.full_draws += 1
         else:
-            self._canvas.restore_region(self._background)
-        self._render_y_axes()
+            self._canvas.restore_region(self._static)
+        for index, axes in enumerate(self._dynamic_y):
+            self._draw_y_axis(index, axes)
         for artist in self._dynamic:
             self.figure.draw_artist(artist)
         self.png = _png(self._canvas)
         with self.output:
             self.output.clear_output(wait=True)
             display(Image(data=self.png, format="png"))
+        return self.png
 
-    def _render_y_axes(self) -> None:
-        """Draw the dynamic y-axes over the restored background (before the curves, as in
-        a full draw): from the saved pixels of their current range, else laid out anew
-        and saved. The pixels saved are the axis's labels and outward tick marks, left of
-        the spine, with a 2-pixel margin: the curves are drawn after them, as in a full
-        draw, so a margin reaching into the axes hides nothing."""
-        renderer = self._canvas.get_renderer()
-        for index, axes in enumerate(self._dynamic_y):
-            key = (index, axes.get_ylim())
-            saved = self._y_axis_pixels.get(key)
-            if saved is not None:
-                self._canvas.restore_region(saved)
-                continue
-            self.figure.draw_artist(axes.yaxis)
-            self.y_axis_draws += 1
-            labels = axes.yaxis.get_tightbbox(renderer)  # tick labels, offset, axis label
-            if labels is None:  # nothing drawn
-                continue
-            # and the tick marks, between the labels and the spine
-            marks = Bbox.from_extents(labels.x0, axes.bbox.y0, axes.bbox.x0 + 1, axes.bbox.y1)
-            extent = Bbox.union([labels, marks]).padded(2)
-            region = Bbox.intersection(extent, self.figure.bbox)
-            if region is not None:
-                self._y_axis_pixels[key] = self._canvas.copy_from_bbox(region)
+    def _draw_y_axis(self, index: int, axes: Axes) -> None:
+        """Draw a dynamic y-axis over the static parts, from the pixels saved for its
+        current range, else laid out anew and saved. The pixels saved are the axis's
+        labels and outward tick marks, left of the spine, with a 2-pixel margin (the
+        curves are drawn after them, as in a full draw, so the margin hides nothing)."""
+        key = (index, axes.get_ylim())
+        saved = self._y_axis_pixels.get(key)
+        if saved is not None:
+            self._canvas.restore_region(saved)
+            return
+        self.figure.draw_artist(axes.yaxis)
+        labels = axes.yaxis.get_tightbbox(self._canvas.get_renderer())  # labels, offset
+        if labels is None:  # nothing drawn
+            return
+        marks = Bbox.from_extents(labels.x0, axes.bbox.y0, axes.bbox.x0 + 1, axes.bbox.y1)
+        region = Bbox.intersection(Bbox.union([labels, marks]).padded(2), self.figure.bbox)
+        if region is not None:
+            self._y_axis_pixels[key] = self._canvas.copy_from_bbox(region)
 
     def _ipython_display_(self) -> None:
         display(self.widget)
@@ -183,12 +206,14 @@ class PosteriorExplorer(_FigureWidget):
 
     def __init__(self, heads: int = 2, tails: int = 2) -> None:
         self.sliders = {
-            "heads": widgets.IntSlider(value=heads, min=0, max=30, description="heads"),
-            "tails": widgets.IntSlider(value=tails, min=0, max=30, description="tails"),
+            "heads": widgets.IntSlider(min=0, max=30, description="heads"),
+            "tails": widgets.IntSlider(min=0, max=30, description="tails"),
             "a": widgets.FloatSlider(value=2.0, min=0.5, max=10, step=0.5, description="prior a"),
             "b": widgets.FloatSlider(value=2.0, min=0.5, max=10, step=0.5, description="prior b"),
             "k": widgets.FloatSlider(value=1.0, min=-5, max=10, step=0.5, description="prior k"),
         }
+        _slider_start("heads", heads, self.sliders["heads"])
+        _slider_start("tails", tails, self.sliders["tails"])
         self.output = widgets.Output()
         # A figure outside pyplot: a later plt.show() in the notebook must not show it again.
         self.figure = Figure(figsize=(9, 3.2), dpi=80)
@@ -211,7 +236,7 @@ class PosteriorExplorer(_FigureWidget):
 
     def _curves(self) -> PosteriorCurves:
         values = {name: slider.value for name, slider in self.sliders.items()}
-        return posterior_curves(**values)
+        return CoinPosterior(**values).curves()
 
     def update(self) -> PosteriorCurves:
         """Recompute the curves for the sliders' values and redraw; return the curves."""
@@ -225,7 +250,7 @@ class PosteriorExplorer(_FigureWidget):
         )
         self._left.set_ylim(0, nice_upper_limit(curves.unnormalized.max()))
         self._right.set_ylim(0, nice_upper_limit(max(curves.prior.max(), curves.posterior.max())))
-        self._render()
+        self.redraw()
         return curves
 
 
@@ -240,10 +265,9 @@ class PriorPredictiveExplorer(_FigureWidget):
 
     def __init__(self, prior_sd: float = 2.5) -> None:
         self.sliders = {
-            "prior_sd": widgets.FloatSlider(
-                value=prior_sd, min=0.25, max=10, step=0.25, description="prior SD"
-            )
+            "prior_sd": widgets.FloatSlider(min=0.25, max=10, step=0.25, description="prior SD")
         }
+        _slider_start("prior_sd", prior_sd, self.sliders["prior_sd"])
         self.output = widgets.Output()
         self.figure = Figure(figsize=(9, 3.2), dpi=80)
         self._left, self._right = self.figure.subplots(1, 2)
@@ -274,7 +298,7 @@ class PriorPredictiveExplorer(_FigureWidget):
         self._bars.set_data(counts)
         self._right.set_ylim(0, max(3.0, nice_upper_limit(counts.max())))
         self._right.set_title(f"P(|difference| > 0.5) = {result.prob_large_difference:.3f}")
-        self._render()
+        self.redraw()
         return result
 
 
@@ -283,25 +307,26 @@ class TutoringPriorExplorer(_FigureWidget):
     the coefficients, and the scale of the half-normal prior on the site SD.
 
     Shows the exact posterior of the method effect and of the site SD (by numerical
-    integration, :class:`course_utils.exact.TutoringPosterior`, reweighted: a few
-    milliseconds, no MCMC), with P(method effect < 0) in the title.
+    integration, :class:`course_utils.tutoring_posterior.TutoringPosterior`, reweighted:
+    a few milliseconds, no MCMC), with P(method effect < 0) in the title; the title says
+    "approximate" where the grid is too coarse for the posterior (an
+    :class:`~course_utils.exceptions.IntegrationWarning` of the summary).
+    The coefficient slider starts at 0.5 or at the smallest prior SD the grid resolves.
     """
 
     def __init__(
         self, grid: TutoringPosterior, prior_sd: float = 2.5, site_sd_prior_sd: float = 2.5
     ) -> None:
-        self.grid = grid
+        self.grid = validation.instance("grid", grid, TutoringPosterior)
         self.sliders = {
             "prior_sd": widgets.FloatSlider(
-                value=prior_sd,
-                min=0.5,
+                min=max(0.5, math.ceil(grid.min_prior_sd / 0.25) * 0.25),
                 max=grid.max_prior_sd,
                 step=0.25,
                 description="coefficient prior SD",
                 style={"description_width": "initial"},
             ),
             "site_sd_prior_sd": widgets.FloatLogSlider(
-                value=site_sd_prior_sd,
                 base=10,
                 min=-1,
                 max=np.log10(grid.max_site_sd_prior_sd),
@@ -310,6 +335,8 @@ class TutoringPriorExplorer(_FigureWidget):
                 style={"description_width": "initial"},
             ),
         }
+        _slider_start("prior_sd", prior_sd, self.sliders["prior_sd"])
+        _slider_start("site_sd_prior_sd", site_sd_prior_sd, self.sliders["site_sd_prior_sd"])
         self.output = widgets.Output()
         self.figure = Figure(figsize=(9, 3.2), dpi=80)
         self._left, self._right = self.figure.subplots(1, 2)
@@ -335,20 +362,22 @@ class TutoringPriorExplorer(_FigureWidget):
         self.update()
 
     def _compute(self) -> ExactSummary:
-        return self.grid.summary(
-            self.sliders["prior_sd"].value, self.sliders["site_sd_prior_sd"].value
-        )
+        with warnings.catch_warnings():  # shown in the title instead
+            warnings.simplefilter("ignore", IntegrationWarning)
+            return self.grid.summary(
+                self.sliders["prior_sd"].value, self.sliders["site_sd_prior_sd"].value
+            )
 
-    def _method_curve(self, result: ExactSummary) -> np.ndarray:
+    def _method_curve(self, result: ExactSummary) -> npt.NDArray[np.float64]:
         """The grid density, smoothly interpolated for drawing."""
         spline = interpolate.CubicSpline(result.method_grid, result.method_density)
         return np.clip(spline(self._method_axis), 0, None)
 
-    def _sigma_curve(self, result: ExactSummary) -> np.ndarray:
+    def _sigma_curve(self, result: ExactSummary) -> npt.NDArray[np.float64]:
         spline = interpolate.CubicSpline(np.log(result.sigma_grid), result.sigma_density)
         return np.clip(spline(np.log(self._sigma_axis)), 0, None)
 
-    def _prior_curve(self) -> np.ndarray:
+    def _prior_curve(self) -> npt.NDArray[np.float64]:
         scale = self.sliders["site_sd_prior_sd"].value
         return np.sqrt(2 / np.pi) / scale * np.exp(-0.5 * (self._sigma_axis / scale) ** 2)
 
@@ -358,8 +387,10 @@ class TutoringPriorExplorer(_FigureWidget):
         method_curve = self._method_curve(result)
         self._method.set_ydata(method_curve)
         self._left.set_ylim(0, nice_upper_limit(method_curve.max(), headroom=1.1))
+        approximate = " (approximate: grid too coarse)" if result.warnings else ""
         self._left.set_title(
-            f"P(method < 0) = {result.prob_method_negative:.3f}, mean {result.mean['method']:.2f}"
+            f"P(method < 0) = {result.prob_method_negative:.3f}, mean "
+            f"{result.mean['method']:.2f}{approximate}"
         )
         sigma_curve, prior_curve = self._sigma_curve(result), self._prior_curve()
         self._sigma.set_ydata(sigma_curve)
@@ -367,7 +398,7 @@ class TutoringPriorExplorer(_FigureWidget):
         tallest = max(sigma_curve.max(), min(prior_curve.max(), 3.0))
         self._right.set_ylim(0, nice_upper_limit(tallest, headroom=1.1))
         self._right.set_title(f"site SD: posterior mean {result.mean['sigma_site']:.2f}")
-        self._render()
+        self.redraw()
         return result
 
 
@@ -377,22 +408,33 @@ class ShrinkageExplorer(_FigureWidget):
     A dropdown for the prior on tau (flat, half-Cauchy, half-normal) and a slider for its
     scale; the plot joins each school's separate estimate y_j (left) to its exact
     posterior mean under the hierarchical model (right), with the posterior mean of mu.
-    The computation is :func:`course_utils.eight_schools.exact_posterior` for that prior,
-    by :class:`course_utils.eight_schools.TauPriorSweep` (a fixed quadrature rule set up
-    once, then about a millisecond per prior).
+    The computation is :func:`course_utils.hierarchical_normal.exact_posterior` for that
+    prior, by :class:`course_utils.hierarchical_normal.TauPriorSweep` (a fixed quadrature
+    rule set up once, then about a millisecond per prior).
     """
 
-    def __init__(self, y, sigma, names, tau_prior: str = "flat", tau_scale: float = 5.0):
-        self.y, self.sigma, self.names = np.asarray(y, float), np.asarray(sigma, float), names
-        self._sweep = eight_schools.TauPriorSweep(self.y, self.sigma, names=names)
+    def __init__(
+        self,
+        y: npt.ArrayLike,
+        sigma: npt.ArrayLike,
+        names: Sequence[Any],
+        tau_prior: str = "flat",
+        tau_scale: float = 5.0,
+    ) -> None:
+        self.y, self.sigma = group_estimates(y, sigma)
+        self.names = validation.labels("names", names, self.y.size)
+        self._sweep = TauPriorSweep(self.y, self.sigma, names=self.names)
         self.sliders = {
             "tau_prior": widgets.Dropdown(
-                options=list(eight_schools.TAU_PRIORS), value=tau_prior, description="tau prior"
+                options=list(TAU_PRIORS),
+                value=validation.choice("tau_prior", tau_prior, TAU_PRIORS),
+                description="tau prior",
             ),
             "tau_scale": widgets.FloatLogSlider(
-                value=tau_scale, base=10, min=0, max=2, step=0.05, description="scale"
+                base=10, min=0, max=2, step=0.05, description="scale"
             ),
         }
+        _slider_start("tau_scale", tau_scale, self.sliders["tau_scale"])
         self.output = widgets.Output()
         self.figure = Figure(figsize=(7, 4), dpi=80)
         self._axes = self.figure.subplots()
@@ -402,8 +444,8 @@ class ShrinkageExplorer(_FigureWidget):
             self._axes.plot([0, 1], [y_j, mean], "o-", color="C0")[0]
             for y_j, mean in zip(self.y, table["mean"], strict=True)
         ]
-        for name, y_j in zip(names, self.y, strict=True):
-            self._axes.text(-0.04, y_j, name, va="center", ha="right", fontsize=9)
+        for name, y_j in zip(self.names, self.y, strict=True):
+            self._axes.text(-0.04, y_j, str(name), va="center", ha="right", fontsize=9)
         self._mu = self._axes.axhline(table.attrs["hyper"].loc["mu", "mean"], color="0.5", lw=0.8)
         self._axes.set(
             xticks=[0, 1],
@@ -415,12 +457,12 @@ class ShrinkageExplorer(_FigureWidget):
         self._connect([*self._lines, self._mu, self._axes.title])
         self.update()
 
-    def _compute(self):
+    def _compute(self) -> pd.DataFrame:
         prior = self.sliders["tau_prior"].value
         scale = None if prior == "flat" else self.sliders["tau_scale"].value
         return self._sweep.exact_posterior(prior, scale)
 
-    def update(self):
+    def update(self) -> pd.DataFrame:
         """Recompute the exact posterior for the chosen prior and redraw; return its table."""
         self.sliders["tau_scale"].disabled = self.sliders["tau_prior"].value == "flat"
         table = self._compute()
@@ -433,5 +475,5 @@ class ShrinkageExplorer(_FigureWidget):
             f"{hyper.loc['mu', 'mean']:.2f}",
             fontsize=10,
         )
-        self._render()
+        self.redraw()
         return table

@@ -1,33 +1,30 @@
-"""Shared test setup: the scripts in tools/ are importable as modules."""
+"""Shared test setup: the repository's root and the lecture's tutoring data.
 
-import statistics
-import sys
-import time
-from collections.abc import Callable
+``tools`` is a package at the repository's root, importable as ``from tools import ...``
+(pytest's ``pythonpath`` setting in pyproject.toml puts the root first, as ``python -m``
+does). Tests marked ``slow`` (MCMC, whole studies; minutes) can be left out with
+``-m "not slow"``.
+"""
+
+from __future__ import annotations
+
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
-TOOLS = Path(__file__).resolve().parent.parent / "tools"
-if str(TOOLS) not in sys.path:
-    sys.path.insert(0, str(TOOLS))
+from course_utils.data import load_tutoring
+from tools.notebooks import ROOT as REPOSITORY_ROOT
 
 
-@pytest.fixture
-def typical_update_seconds():
-    """Time a widget: the median over a sequence of moves, best of 3 passes. The median is
-    a typical move; the best pass is the widget's cost rather than a moment when the shared
-    2-core machine was busy (one busy moment doubled a median in a CI run)."""
+@pytest.fixture(scope="session")
+def root() -> Path:
+    """The top folder of the repository."""
+    return REPOSITORY_ROOT
 
-    def measure(moves: list[Callable[[], object]], passes: int = 3) -> float:
-        medians = []
-        for _ in range(passes):
-            times = []
-            for move in moves:
-                start = time.perf_counter()
-                move()
-                times.append(time.perf_counter() - start)
-            medians.append(statistics.median(times))
-        return min(medians)
 
-    return measure
+@pytest.fixture(scope="session")
+def tutoring() -> pd.DataFrame:
+    """The lecture's tutoring data (24 students, 6 sites). Shared by every test: copy it
+    (``tutoring.copy()``, ``tutoring.assign(...)``) before changing anything."""
+    return load_tutoring()

@@ -36,12 +36,8 @@ import nbformat
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
-
-from notebooks import SOLUTIONS, lesson_names  # noqa: E402
-
-from slides import WIDGET_VIEW, build, has_widgets  # noqa: E402
+from tools.notebooks import ROOT, SOLUTIONS, lesson_names
+from tools.slides import WIDGET_VIEW, build, has_widgets
 
 ARTIFACTS = ROOT / "build" / "test-artifacts" / "browser"
 CHROMIUM_FLAGS = [

@@ -33,10 +33,30 @@ def test_check_close_is_an_assertion_so_nbgrader_fails_the_cell():
     assert issubclass(AnswerError, AssertionError)
 
 
-@pytest.mark.parametrize("bad", ["two thirds", [0.5, 0.6], math.nan, None])
-def test_check_close_rejects_non_numbers(bad):
-    with pytest.raises(AnswerError, match="rate should be"):
+@pytest.mark.parametrize(
+    ("bad", "says"),
+    [
+        ("two thirds", "the string 'two thirds'"),
+        ("0.6667", "the string '0.6667': return the number itself"),
+        (True, "the boolean True"),
+        (np.True_, "the boolean True"),
+        ([0.5, 0.6], "a single number, got shape"),
+        (math.nan, "a finite number"),
+        (None, "your function returned None \\(missing return\\?\\)"),
+        ({"rate": 0.6667}, "got dict"),
+        (np.array(["0.6667"]), "got ndarray"),
+    ],
+)
+def test_check_close_rejects_what_is_not_a_real_number(bad, says):
+    """A string or a boolean is wrong whatever its value (True == 1 and '0.6667' would
+    have passed as numbers); None says where the mistake probably is."""
+    with pytest.raises(AnswerError, match=f"rate should be .*{says}"):
         check_close("rate", bad, 2 / 3)
+
+
+@pytest.mark.parametrize("good", [2 / 3, np.float64(2 / 3), np.array(2 / 3), np.array([2 / 3])])
+def test_check_close_accepts_numbers_of_any_kind(good):
+    assert check_close("rate", good, 2 / 3).startswith("✔ rate = 0.6667")
 
 
 def test_check_close_tolerance_is_respected():
@@ -46,6 +66,10 @@ def test_check_close_tolerance_is_respected():
     check_close("x", 1.001, 1.0, rtol=0.01)
     with pytest.raises(ValueError, match="rtol"):
         check_close("x", 1.0, 1.0, rtol=-1)
+    with pytest.raises(ValueError, match="expected"):
+        check_close("x", 1.0, math.nan)
+    with pytest.raises(TypeError, match="expected"):
+        check_close("x", 1.0, "1.0")
 
 
 def test_check_mcmc_accepts_within_and_rejects_beyond_n_mcse():
@@ -75,6 +99,7 @@ def test_check_mcmc_passes_correct_estimates_at_the_advertised_rate():
         ({"mcse": math.inf}, "mcse"),
         ({"mcse": 0.1, "n_mcse": 0}, "n_mcse"),
         ({"mcse": 0.1, "exact": math.nan}, "exact"),
+        ({"mcse": 0.1, "n_mcse": -4}, "n_mcse"),
     ],
 )
 def test_check_mcmc_rejects_bad_arguments(kwargs, argument):
@@ -94,6 +119,10 @@ def test_check_raises():
         check_raises("strict(1)", strict, 1)
     with pytest.raises(AnswerError, match="raised TypeError"):
         check_raises("strict('a')", strict, "a", exception=KeyError)
+    with pytest.raises(TypeError, match="exception must be an exception class"):
+        check_raises("strict(-1)", strict, -1, exception="ValueError")
+    with pytest.raises(TypeError, match="function must be a function"):
+        check_raises("strict(-1)", "strict", -1)
 
 
 def test_not_answered_is_reported_as_such():

@@ -16,8 +16,6 @@ import pytest
 
 from course_utils import data
 
-ROOT = Path(__file__).resolve().parent.parent
-
 # site: (method 0 students, passed, method 1 students, passed), from COURSE.md lesson 1.
 TUTORING_TABLE = {
     1: (2, 1, 2, 0),
@@ -84,14 +82,14 @@ def test_season_pass_grouped_is_the_binomial_table():
 
 
 def test_season_pass_grouped_rejects_non_bool():
-    with pytest.raises(ValueError, match="grouped"):
+    with pytest.raises(TypeError, match="grouped must be True or False"):
         data.load_season_pass(grouped="yes")
 
 
-def test_build_script_reproduces_the_shipped_files():
+def test_build_script_reproduces_the_shipped_files(root):
     result = subprocess.run(
-        [sys.executable, "tools/build_data.py", "--check"],
-        cwd=ROOT,
+        [sys.executable, "-m", "tools.build_data", "--check"],
+        cwd=root,
         capture_output=True,
         text=True,
     )
@@ -99,10 +97,10 @@ def test_build_script_reproduces_the_shipped_files():
 
 
 @pytest.fixture
-def data_copy(tmp_path, monkeypatch) -> Path:
+def data_copy(tmp_path, monkeypatch, root) -> Path:
     """A writable copy of data/ that the loaders read instead of the shipped one."""
     folder = tmp_path / "data"
-    shutil.copytree(ROOT / "data", folder)
+    shutil.copytree(root / "data", folder)
     monkeypatch.setenv("COURSE_DATA_DIR", str(folder))
     return folder
 

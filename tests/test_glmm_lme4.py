@@ -20,11 +20,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from course_utils.data import load_tutoring
-from course_utils.glmm import BoundaryFitWarning, glmer, lrt
+from course_utils.exceptions import ModelWarning
+from course_utils.glmm import glmer, lrt
 
 HERE = Path(__file__).resolve().parent / "reference"
-ROOT = HERE.parent.parent
 REL = 1e-4
 
 with (HERE / "glmer_tutoring.csv").open() as handle:
@@ -54,10 +53,10 @@ def ref(key: str) -> float:
 
 
 @pytest.fixture(scope="module")
-def fits() -> dict:
-    frames = {"tutoring": load_tutoring(), "edge": EDGE}
+def fits(tutoring) -> dict:
+    frames = {"tutoring": tutoring, "edge": EDGE}
     with warnings.catch_warnings():
-        warnings.simplefilter("error", BoundaryFitWarning)  # none of these is singular
+        warnings.simplefilter("error", ModelWarning)  # none of these is singular or worse
         return {
             name: glmer(formula, frames[data], nagq=nagq)
             for name, (formula, nagq, data) in CASES.items()
@@ -115,11 +114,11 @@ def test_wald_and_lrt_disagree_at_five_percent_on_the_lecture_data(fits):
 
 
 @pytest.mark.skipif(shutil.which("Rscript") is None, reason="R is not installed")
-def test_r_script_reproduces_the_reference(tmp_path):
+def test_r_script_reproduces_the_reference(tmp_path, root):
     output = tmp_path / "out.csv"
     subprocess.run(
         ["Rscript", str(HERE / "glmer_tutoring.R"), "data/tutoring.csv", str(output)],
-        cwd=ROOT,
+        cwd=root,
         check=True,
         capture_output=True,
         timeout=300,

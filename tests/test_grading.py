@@ -81,7 +81,7 @@ def run_grading(submissions: Path, output: Path, workdir: Path, *extra: str):
     """Run the grading command as an instructor would; return the completed process."""
     return subprocess.run(
         [
-            *(sys.executable, "tools/grade.py", str(submissions)),
+            *(sys.executable, "-m", "tools.grade", str(submissions)),
             *("--output", str(output), "--workdir", str(workdir), *extra),
         ],
         cwd=ROOT,
@@ -164,7 +164,7 @@ def test_submitted_files_are_not_modified(graded):
 
 def test_workdir_inside_the_repository_is_refused(tmp_path):
     result = subprocess.run(
-        [sys.executable, "tools/grade.py", str(tmp_path), "--workdir", str(ROOT / "grading")],
+        [sys.executable, "-m", "tools.grade", str(tmp_path), "--workdir", str(ROOT / "grading")],
         cwd=ROOT,
         capture_output=True,
         text=True,

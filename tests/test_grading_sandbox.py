@@ -16,12 +16,13 @@ import nbformat
 import numpy as np
 import pandas as pd
 import pytest
-from grading import harness, scoring
-from grading.grader import display_name, name_problem, neutralise, write_csv
-from grading.plain import PlainError, Unsupported, decode, load_document
-from grading.runner import plan, student_probe_specs
-from grading.sandbox import KernelSandbox, Limits
-from grading.spec import SpecError, lesson_spec, parse_hidden_tests
+
+from tools.grading import harness, scoring
+from tools.grading.grader import display_name, name_problem, neutralise, write_csv
+from tools.grading.plain import PlainError, Unsupported, decode, load_document
+from tools.grading.runner import plan, student_probe_specs
+from tools.grading.sandbox import KernelSandbox, Limits
+from tools.grading.spec import SpecError, lesson_spec, parse_hidden_tests
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = sorted((ROOT / "solutions").glob("*/*.ipynb"))
@@ -226,7 +227,7 @@ def test_student_folder_names(name, problem):
 
 
 def test_csv_is_written_in_one_step_and_formulas_are_neutralised(tmp_path):
-    from grading.grader import Row
+    from tools.grading.grader import Row
 
     output = tmp_path / "grades.csv"
     output.write_text("old")
@@ -449,7 +450,7 @@ def test_compile_caches_are_copied_into_each_sandbox_never_shared(tmp_path):
 
 
 def test_only_lessons_that_fit_models_get_a_compile_cache_run():
-    from grading.grader import compiles_models
+    from tools.grading.grader import compiles_models
 
     lessons = sorted(p.name for p in (ROOT / "lessons").iterdir() if p.is_dir())
     assert [compiles_models(lesson) for lesson in lessons] == [
@@ -459,7 +460,7 @@ def test_only_lessons_that_fit_models_get_a_compile_cache_run():
 
 @needs_bwrap
 def test_a_fork_bomb_hits_the_process_cap_where_the_machine_has_one(sandbox):
-    from grading.sandbox import pids_cgroup
+    from tools.grading.sandbox import pids_cgroup
 
     probe = pids_cgroup(10)
     if probe is None:

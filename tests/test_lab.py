@@ -10,9 +10,9 @@ import subprocess
 import sys
 import time
 import urllib.request
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from tools.notebooks import ROOT
+
 LESSON_00 = "00_start_here/00_start_here.ipynb"
 
 
@@ -25,7 +25,7 @@ def free_port() -> int:
 def test_lessons_are_copied_once_and_never_overwritten(tmp_path):
     work = tmp_path / "my_work"
     env = {**os.environ, "COURSE_WORK_DIR": str(work)}
-    command = [sys.executable, "tools/lab.py", "--dry-run"]
+    command = [sys.executable, "-m", "tools.lab", "--dry-run"]
     first = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
     assert first.returncode == 0, first.stderr
     copied = work / LESSON_00
@@ -42,7 +42,7 @@ def test_jupyterlab_starts_and_serves_lesson_00(tmp_path):
     env = {**os.environ, "COURSE_WORK_DIR": str(work), "JUPYTER_RUNTIME_DIR": str(tmp_path)}
     server = subprocess.Popen(
         [
-            *(sys.executable, "tools/lab.py", "--no-browser", "--ip=127.0.0.1"),
+            *(sys.executable, "-m", "tools.lab", "--no-browser", "--ip=127.0.0.1"),
             *(f"--port={port}", f"--IdentityProvider.token={token}"),
         ],
         cwd=ROOT,

@@ -8,17 +8,19 @@ import subprocess
 import sys
 from pathlib import Path
 
-import make_lessons
 import nbformat
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-SOLUTIONS = sorted((ROOT / "solutions").glob("*/*.ipynb"))
+from tools import make_lessons
+from tools.notebooks import LESSONS, ROOT
+from tools.notebooks import SOLUTIONS as SOLUTIONS_DIR
+
+SOLUTIONS = sorted(SOLUTIONS_DIR.glob("*/*.ipynb"))
 REGION = re.compile(r"### BEGIN (SOLUTION|HIDDEN TESTS)\n(.*?)### END \1", re.DOTALL)
 
 
 def lesson_of(solution: Path) -> Path:
-    return ROOT / "lessons" / solution.relative_to(ROOT / "solutions")
+    return LESSONS / solution.relative_to(SOLUTIONS_DIR)
 
 
 def test_there_are_lessons():
@@ -28,7 +30,7 @@ def test_there_are_lessons():
 
 def test_lessons_are_in_sync_with_solutions():
     result = subprocess.run(
-        [sys.executable, "tools/make_lessons.py", "--check"],
+        [sys.executable, "-m", "tools.make_lessons", "--check"],
         cwd=ROOT,
         capture_output=True,
         text=True,

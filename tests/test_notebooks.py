@@ -9,9 +9,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-SOLUTIONS = sorted((ROOT / "solutions").glob("*/*.ipynb"))
-LESSONS = sorted((ROOT / "lessons").glob("*/*.ipynb"))
+from tools import notebooks
+
+SOLUTIONS = sorted(notebooks.SOLUTIONS.glob("*/*.ipynb"))
+LESSONS = sorted(notebooks.LESSONS.glob("*/*.ipynb"))
 MACHINE_PATH = re.compile(r"(/work/|/root/|/home/\w|/tmp/|/Users/\w|[A-Z]:\\\\Users)")
 
 

@@ -7,7 +7,6 @@ import re
 import subprocess
 import sys
 import tomllib
-from pathlib import Path
 
 import pytest
 from packaging.markers import Marker
@@ -15,7 +14,8 @@ from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 
-ROOT = Path(__file__).resolve().parent.parent
+from tools.notebooks import ROOT
+
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 
 
@@ -82,7 +82,7 @@ def test_bench_lock_holds_the_bench_pins_and_agrees_with_the_course_lock():
 
 def test_environment_yml_is_generated_from_pyproject():
     result = subprocess.run(
-        [sys.executable, "tools/lock.py", "--check"], cwd=ROOT, capture_output=True, text=True
+        [sys.executable, "-m", "tools.lock", "--check"], cwd=ROOT, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stdout + result.stderr
 

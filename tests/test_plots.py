@@ -50,15 +50,37 @@ def test_other_probabilities_and_a_fit_like_object():
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "message"),
+    ("kwargs", "error", "message"),
     [
-        ({"posterior": {"a": [1.0, np.nan, 2.0]}}, "NaN"),
-        ({"posterior": {"a": [1.0, 2.0]}, "prob": 1.5}, "prob"),
-        ({"posterior": {"a": [1.0, 2.0]}, "var_names": ["b"]}, "not in the posterior"),
-        ({"posterior": {"a": [1.0]}}, "at least 2"),
-        ({"posterior": [1.0, 2.0]}, "posterior"),
+        ({"posterior": {"a": [1.0, np.nan, 2.0]}}, ValueError, "NaN"),
+        ({"posterior": {"a": [1.0, 2.0]}, "prob": 1.5}, ValueError, "prob"),
+        ({"posterior": {"a": [1.0, 2.0]}, "prob": "89%"}, TypeError, "prob"),
+        ({"posterior": {"a": [1.0, 2.0]}, "var_names": ["b"]}, ValueError, "not in the posterior"),
+        ({"posterior": {"a": [1.0, 2.0]}, "var_names": "a"}, TypeError, "var_names"),
+        ({"posterior": {"a": [1.0]}}, ValueError, "at least 2"),
+        ({"posterior": [1.0, 2.0]}, TypeError, "posterior"),
+        ({"posterior": {"a": ["1", "2"]}}, TypeError, "real numbers"),
+        ({"posterior": {"a": [1.0, 2.0]}, "ax": "left"}, TypeError, "ax"),
     ],
 )
-def test_bad_input_raises_value_error(kwargs, message):
-    with pytest.raises(ValueError, match=message):
+def test_bad_input_is_refused(kwargs, error, message):
+    with pytest.raises(error, match=message):
         plots.plot_areas(**kwargs)
+
+
+def test_a_vector_variable_is_refused_not_pooled_into_one_ridge():
+    """The review's case: the 8 schools' theta drawn as one ridge of all 8 pooled."""
+    import xarray as xr
+
+    theta = xr.DataArray(
+        np.random.default_rng(3).normal(size=(2, 50, 8)),
+        dims=("chain", "draw", "school"),
+        coords={"school": list("ABCDEFGH")},
+    )
+    posterior = xr.Dataset({"theta": theta, "mu": theta.isel(school=0)})
+    with pytest.raises(ValueError, match=r"not a scalar parameter \(\['school'\]"):
+        plots.plot_areas(posterior)
+    with pytest.raises(ValueError, match="not a scalar parameter"):
+        plots.plot_areas({"theta": np.zeros((2, 50, 8))})
+    plots.plot_areas(posterior, var_names=["mu"])  # a scalar is fine
+    plots.plot_areas({"A": theta.sel(school="A")})

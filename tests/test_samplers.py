@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from course_utils.posterior import credible_interval, log_kernel, posterior_mean
+from course_utils.coin import CoinPosterior
 from course_utils.samplers import random_walk_metropolis
 
 
@@ -21,15 +21,16 @@ def chains(log_density, starts, proposal, n_draws, seed):
 
 
 def test_lesson_3_posterior_mean_within_4_mcse():
+    coin = CoinPosterior(2, 2)
     draws, rates = chains(
-        lambda x: float(log_kernel(x[0], 2, 2)), [0.2, 0.4, 0.6, 0.8], 0.25, 5000, seed=1
+        lambda x: float(coin.log_kernel(x[0])), [0.2, 0.4, 0.6, 0.8], 0.25, 5000, seed=1
     )
     pi = draws[:, 1000:, 0]  # burn-in dropped
     summary = az.summary({"pi": pi}, round_to="none")
     assert summary.loc["pi", "r_hat"] <= 1.01 and summary.loc["pi", "ess_bulk"] >= 400
-    exact = posterior_mean(2, 2)
+    exact = coin.mean()
     assert abs(summary.loc["pi", "mean"] - exact) < 4 * summary.loc["pi", "mcse_mean"]
-    low, high = credible_interval(2, 2)
+    low, high = coin.credible_interval()
     for outside in (pi < low, pi > high):  # each tail holds 2.5% of the posterior
         share = az.summary({"i": outside.astype(float)}, round_to="none").loc["i"]
         assert abs(share["mean"] - 0.025) < 4 * share["mcse_mean"]
@@ -76,21 +77,51 @@ def test_same_generator_seed_same_chain():
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "message"),
+    ("kwargs", "error", "message"),
     [
-        ({"start": 2.0}, "start: the log density is not finite"),
-        ({"proposal": -1.0}, "positive"),
-        ({"proposal": [[1.0, 2.0], [2.0, 1.0]], "start": [0.5, 0.5]}, "positive definite"),
-        ({"proposal": [[1.0]], "start": [0.5, 0.5]}, "2 x 2"),
-        ({"n_draws": 0}, "n_draws"),
-        ({"rng": 42}, "Generator"),
+        ({"start": 2.0}, ValueError, "start: the log density is not finite"),
+        ({"start": []}, ValueError, "start must have at least 1"),
+        ({"start": "0.5"}, TypeError, "start must be a number"),
+        ({"proposal": -1.0}, ValueError, "positive"),
+        (
+            {"proposal": [[1.0, 2.0], [2.0, 1.0]], "start": [0.5, 0.5]},
+            ValueError,
+            "positive definite",
+        ),
+        ({"proposal": [[1.0]], "start": [0.5, 0.5]}, ValueError, "2 x 2"),
+        ({"n_draws": 0}, ValueError, "n_draws"),
+        ({"n_draws": 10.0}, TypeError, "n_draws"),
+        ({"rng": 42}, TypeError, "Generator"),
+        ({"log_density": 3.0}, TypeError, "log_density must be a function"),
     ],
 )
-def test_bad_input_is_rejected(kwargs, message):
-    def log_density(x):
-        return float(np.sum(log_kernel(x, 2, 2)))
+def test_bad_input_is_rejected(kwargs, error, message):
+    coin = CoinPosterior(2, 2)
 
-    arguments = {"start": 0.5, "proposal": 0.2, "n_draws": 10, "rng": np.random.default_rng(0)}
+    def log_density(x):
+        return float(np.sum(coin.log_kernel(x)))
+
+    arguments = {
+        "log_density": log_density,
+        "start": 0.5,
+        "proposal": 0.2,
+        "n_draws": 10,
+        "rng": np.random.default_rng(0),
+    }
     arguments.update(kwargs)
-    with pytest.raises(ValueError, match=message):
-        random_walk_metropolis(log_density, **arguments)
+    with pytest.raises(error, match=message):
+        random_walk_metropolis(**arguments)
+
+
+@pytest.mark.parametrize(
+    ("value", "error"),
+    [(float("nan"), ValueError), (float("inf"), ValueError), ("1.0", TypeError)],
+)
+def test_a_log_density_that_is_nan_or_plus_infinity_is_an_error(value, error):
+    """The review's cases: NaN was silently rejected, +inf stuck the chain for good."""
+
+    def log_density(x):
+        return value if x[0] > 0.5 else -0.5 * float(x[0] ** 2)
+
+    with pytest.raises(error, match="log_density"):
+        random_walk_metropolis(log_density, 0.0, 1.0, 1000, np.random.default_rng(0))

@@ -47,17 +47,19 @@ def test_site_effects_have_the_requested_sd():
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "name"),
+    ("kwargs", "error", "name"),
     [
-        ({"n_sites": 0}, "n_sites"),
-        ({"n_sites": 2.5}, "n_sites"),
-        ({"students_per_site": -1}, "students_per_site"),
-        ({"sigma_site": -0.1}, "sigma_site"),
-        ({"beta_0": np.nan}, "beta_0"),
-        ({"beta_method": "big"}, "beta_method"),
+        ({"n_sites": 0}, ValueError, "n_sites"),
+        ({"n_sites": 2.5}, TypeError, "n_sites"),
+        ({"students_per_site": -1}, ValueError, "students_per_site"),
+        ({"sigma_site": -0.1}, ValueError, "sigma_site"),
+        ({"beta_0": np.nan}, ValueError, "beta_0"),
+        ({"beta_method": "big"}, TypeError, "beta_method"),
+        ({"rng": "seed"}, TypeError, "rng"),
+        ({"rng": -1}, ValueError, "rng"),
     ],
 )
-def test_bad_input_is_rejected(kwargs, name):
+def test_bad_input_is_rejected(kwargs, error, name):
     arguments = {
         "n_sites": 6,
         "students_per_site": 4,
@@ -66,5 +68,5 @@ def test_bad_input_is_rejected(kwargs, name):
         "sigma_site": 1.0,
         **kwargs,
     }
-    with pytest.raises(ValueError, match=name):
+    with pytest.raises(error, match=name):
         simulate_tutoring(**arguments)

@@ -3,18 +3,11 @@ and a deck never carries a worked answer or a hidden test."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import nbformat
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
-
-from notebooks import SOLUTIONS, lesson_names  # noqa: E402
-
-import slides  # noqa: E402
+from tools import slides
+from tools.notebooks import SOLUTIONS, lesson_names
 
 md = nbformat.v4.new_markdown_cell
 code = nbformat.v4.new_code_cell

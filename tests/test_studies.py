@@ -15,6 +15,7 @@ from course_utils.studies import (
 )
 
 
+@pytest.mark.slow
 def test_cached_study_is_recomputed_exactly():
     """Recompute the whole study (about two minutes) and compare every count."""
     cached = load_null_rejection_study()
@@ -47,6 +48,36 @@ def test_small_study_runs_and_is_reproducible():
     first, second = null_rejection_study(settings), null_rejection_study(settings)
     pd.testing.assert_frame_equal(first, second)
     assert list(first["test"]) == ["Wald", "LRT"] and (first["n_sims"] == 15).all()
+
+
+@pytest.mark.parametrize(
+    ("settings", "error", "message"),
+    [
+        # the review's hang: one student per design never uses both methods
+        ({"n_sites": (1,), "students_per_site": 1}, ValueError, "fewer than 2 students"),
+        ({"n_sites": 6}, TypeError, "n_sites must be a tuple"),
+        ({"n_sites": ()}, ValueError, "at least one"),
+        ({"n_sites": (6, 0)}, ValueError, "n_sites must be at least 1"),
+        ({"n_sims": 0}, ValueError, "n_sims"),
+        ({"alpha": 1.5}, ValueError, "alpha"),
+        ({"seed": "x"}, TypeError, "seed"),
+        ({"sigma_site": -1.0}, ValueError, "sigma_site"),
+    ],
+)
+def test_bad_settings_are_refused_before_anything_runs(settings, error, message):
+    with pytest.raises(error, match=message):
+        StudySettings(**settings)
+
+
+def test_a_two_student_design_runs_and_ends():
+    """Half of its designs use one method only: redrawn, a bounded number of times."""
+    table = null_rejection_study(StudySettings(n_sites=(1,), students_per_site=2, n_sims=3))
+    assert (table["n_sims"] == 3).all()
+
+
+def test_settings_must_be_study_settings():
+    with pytest.raises(TypeError, match="StudySettings"):
+        null_rejection_study({"n_sims": 3})
 
 
 def test_missing_or_foreign_cache_is_reported(tmp_path, monkeypatch):

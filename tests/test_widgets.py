@@ -1,15 +1,26 @@
-"""How the widgets draw: rounded axis limits, and blitting that shows exactly what a full
-redraw would. (What each widget computes is tested with its pure function.)"""
+"""The widgets, tested by what a user sees: the image shown (``widget.png``), drawn from the
+public figure (``widget.figure``), after the sliders move. No private widget state.
+
+What each widget computes is tested with its pure function (test_coin, test_priors,
+test_tutoring_posterior, test_hierarchical_normal); here, that the figure shows it, that
+reusing cached pixels never shows anything a full drawing would not, and that bad
+starting values are refused. Timings belong to the benchmark (`make bench`).
+"""
+
+from __future__ import annotations
 
 import io
 import math
+import warnings
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from course_utils.data import load_eight_schools, load_tutoring
-from course_utils.exact import TutoringPosterior
+from course_utils import hierarchical_normal, priors
+from course_utils.coin import CoinPosterior
+from course_utils.data import load_eight_schools
+from course_utils.tutoring_posterior import TutoringPosterior
 from course_utils.widgets import (
     PosteriorExplorer,
     PriorPredictiveExplorer,
@@ -19,6 +30,20 @@ from course_utils.widgets import (
 )
 
 MANTISSAS = {1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0}
+
+
+@pytest.fixture(scope="module")
+def grid(tutoring) -> TutoringPosterior:
+    """A small grid: quick to build, fine enough for these priors (no warnings)."""
+    return TutoringPosterior(tutoring, n_beta=48, n_log_sigma=24)
+
+
+@pytest.fixture(scope="module")
+def schools():
+    return load_eight_schools()
+
+
+# ------------------------------------------------------------------- nice_upper_limit
 
 
 @pytest.mark.parametrize(
@@ -57,150 +82,184 @@ def test_nice_upper_limit_rejects_bad_values(bad):
         nice_upper_limit(1.0, headroom=0.5)
 
 
+# ------------------------------------------------------------------ what a user sees
+
+
 def _pixels(png: bytes) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(png)))
 
 
-def _full_redraw(widget) -> np.ndarray:
-    """The widget's current state drawn from scratch, nothing reused."""
-    widget._background = None
-    widget._render()
-    return _pixels(widget.png)
-
-
-def _assert_shows_exactly_a_full_redraw(moved, fresh) -> None:
-    """After its moves, ``moved`` shows what ``fresh`` (built at the same values) draws
-    from scratch: no stale tick labels, titles or curves left behind by blitting."""
-    for name, slider in moved.sliders.items():
-        assert fresh.sliders[name].value == slider.value
-    np.testing.assert_array_equal(_pixels(moved.png), _full_redraw(fresh))
-
-
-def test_posterior_explorer_blits_what_a_full_redraw_shows():
-    explorer = PosteriorExplorer()
-    explorer.sliders["k"].value = 1.5
-    draws = explorer.full_draws
-    # at k = 1.5 and 2 the unnormalized maximum rounds up to the same 0.0125: axes stay
-    explorer.sliders["k"].value = 2.0
-    assert explorer._left.get_ylim() == pytest.approx((0, 0.0125))
-    assert explorer.full_draws == draws
-    explorer.sliders["heads"].value = 3  # about half the area: the left axis shrinks
-    assert explorer._left.get_ylim()[1] < 0.0125
-    # the y-axes are drawn with the curves: a new y-range redraws them, not the figure
-    assert explorer.full_draws == draws
-    for name, value in [("heads", 9), ("a", 6.0), ("tails", 20), ("k", -3.0), ("b", 0.5)]:
-        explorer.sliders[name].value = value
-    fresh = PosteriorExplorer(heads=9, tails=20)
-    for name, value in [("a", 6.0), ("k", -3.0), ("b", 0.5)]:
-        fresh.sliders[name].value = value
-    _assert_shows_exactly_a_full_redraw(explorer, fresh)
-    assert explorer.full_draws == draws
-    # the curves fit their rounded axes
-    assert explorer._posterior.get_ydata().max() <= explorer._right.get_ylim()[1]
-    assert explorer._unnormalized.get_ydata().max() <= explorer._left.get_ylim()[1]
-
-
-def test_prior_predictive_explorer_blits_what_a_full_redraw_shows():
-    explorer = PriorPredictiveExplorer(prior_sd=1.5)
-    draws = explorer.full_draws
-    explorer.sliders["prior_sd"].value = 1.75  # one step: the axes stay
-    assert explorer.full_draws == draws
-    for value in [0.25, 7.5, 2.0]:
-        explorer.sliders["prior_sd"].value = value
-    assert explorer.full_draws == draws  # the y-ranges changed; only the y-axes redrew
-    _assert_shows_exactly_a_full_redraw(explorer, PriorPredictiveExplorer(prior_sd=2.0))
-
-
-def test_tutoring_prior_explorer_blits_what_a_full_redraw_shows():
-    grid = TutoringPosterior(load_tutoring(), n_beta=32, n_log_sigma=24)
-    explorer = TutoringPriorExplorer(grid)
-    draws, top = explorer.full_draws, explorer._right.get_ylim()[1]
-    for name, value in [("site_sd_prior_sd", 0.3), ("prior_sd", 1.0), ("site_sd_prior_sd", 5.0)]:
-        explorer.sliders[name].value = value
-    assert explorer._right.get_ylim()[1] != top
-    assert explorer.full_draws == draws
-    fresh = TutoringPriorExplorer(grid, prior_sd=1.0, site_sd_prior_sd=5.0)
-    _assert_shows_exactly_a_full_redraw(explorer, fresh)
-
-
-@pytest.mark.parametrize(
-    "make, name, away, back",
-    [
-        (lambda: PosteriorExplorer(), "heads", 20, 2),
-        (lambda: PriorPredictiveExplorer(prior_sd=1.5), "prior_sd", 0.25, 1.5),
-        (
-            lambda: TutoringPriorExplorer(
-                TutoringPosterior(load_tutoring(), n_beta=32, n_log_sigma=24)
-            ),
-            "site_sd_prior_sd",
-            0.2,
-            2.5,
-        ),
-    ],
-    ids=["posterior", "prior_predictive", "tutoring_prior"],
-)
-def test_a_y_range_seen_before_is_reused_not_redrawn(make, name, away, back):
-    """Away to other y-ranges (the y-axes are laid out anew) and back: the back move
-    reuses the saved axes, and shows exactly what it showed first and a full redraw."""
-    widget = make()
-    first = _pixels(widget.png)
-    before = widget.y_axis_draws
-    widget.sliders[name].value = away
-    assert widget.y_axis_draws > before  # new y-ranges
-    after_away = widget.y_axis_draws
-    widget.sliders[name].value = back
-    assert widget.y_axis_draws == after_away  # every y-range seen before: copied
-    np.testing.assert_array_equal(_pixels(widget.png), first)
-    np.testing.assert_array_equal(first, _full_redraw(widget))
-
-
-def test_shrinkage_explorer_never_redraws_its_fixed_axes():
-    schools = load_eight_schools()
-    names = schools["school"].tolist()
-    explorer = ShrinkageExplorer(schools["y"], schools["sigma"], names)
-    draws = explorer.full_draws
-    explorer.sliders["tau_prior"].value = "half-normal"
-    for scale in [2.0, 2.5, 40.0]:
-        explorer.sliders["tau_scale"].value = scale
-    assert explorer.full_draws == draws  # only the lines and the title were drawn again
-    fresh = ShrinkageExplorer(
-        schools["y"], schools["sigma"], names, tau_prior="half-normal", tau_scale=40.0
-    )
-    _assert_shows_exactly_a_full_redraw(explorer, fresh)
-
-
 def _matplotlib_rendering(widget) -> np.ndarray:
-    """The widget's figure as matplotlib itself renders it (savefig draws every artist,
-    animated ones included, in z-order): a reference independent of the blitting."""
+    """The widget's figure as matplotlib itself renders it (savefig draws every artist in
+    z-order): a reference independent of the widget's reuse of pixels."""
     buffer = io.BytesIO()
     widget.figure.savefig(buffer, format="png", dpi=widget.figure.dpi)
     return _pixels(buffer.getvalue())
 
 
-def _widgets_after_moves():
-    schools = load_eight_schools()
-    grid = TutoringPosterior(load_tutoring(), n_beta=32, n_log_sigma=24)
-    moves = [
-        (PosteriorExplorer(), [("heads", 9), ("tails", 1), ("k", 4.0)]),
-        (PriorPredictiveExplorer(), [("prior_sd", 0.5), ("prior_sd", 9.0)]),
-        (TutoringPriorExplorer(grid), [("site_sd_prior_sd", 0.2), ("prior_sd", 1.0)]),
-        (
-            ShrinkageExplorer(schools["y"], schools["sigma"], schools["school"].tolist()),
-            [("tau_prior", "half-cauchy"), ("tau_scale", 1.0)],
+def _move(widget, changes):
+    for name, value in changes:
+        widget.sliders[name].value = value
+    return widget
+
+
+CASES = {
+    # name: (build the widget from the test grid and data, moves that change its figure)
+    "posterior": (
+        lambda grid, schools: PosteriorExplorer(),
+        [("heads", 9), ("a", 6.0), ("tails", 20), ("k", -3.0), ("b", 0.5), ("heads", 3)],
+    ),
+    "prior_predictive": (
+        lambda grid, schools: PriorPredictiveExplorer(),
+        [("prior_sd", 0.25), ("prior_sd", 7.5), ("prior_sd", 1.75), ("prior_sd", 2.0)],
+    ),
+    "tutoring_prior": (
+        lambda grid, schools: TutoringPriorExplorer(grid),
+        [("site_sd_prior_sd", 0.3), ("prior_sd", 1.0), ("site_sd_prior_sd", 5.0)],
+    ),
+    "shrinkage": (
+        lambda grid, schools: ShrinkageExplorer(
+            schools["y"], schools["sigma"], schools["school"].tolist()
         ),
-    ]
-    for widget, changes in moves:
-        for name, value in changes:
-            widget.sliders[name].value = value
-        yield widget
+        [("tau_prior", "half-normal"), ("tau_scale", 2.0), ("tau_scale", 40.0)],
+    ),
+}
 
 
-def test_every_widget_shows_what_matplotlib_draws():
-    """Tick labels, offsets and axis labels of the dynamic y-axes are all there. Blitting
-    draws the curves over the cached spines (matplotlib draws the spines last), so a few
+@pytest.mark.parametrize("case", CASES)
+def test_after_moves_a_widget_shows_what_a_fresh_one_draws(case, grid, schools):
+    """Reused pixels never leave stale tick labels, titles or curves behind: after a series
+    of moves the image equals, pixel for pixel, that of a new widget moved straight to the
+    final values, and a redraw from scratch."""
+    make, moves = CASES[case]
+    widget = _move(make(grid, schools), moves)
+    final = {name: slider.value for name, slider in widget.sliders.items()}
+    fresh = _move(make(grid, schools), list(final.items()))
+    np.testing.assert_array_equal(_pixels(widget.png), _pixels(fresh.png))
+    shown = widget.png
+    np.testing.assert_array_equal(_pixels(widget.redraw(from_scratch=True)), _pixels(shown))
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_away_and_back_shows_the_first_image_again(case, grid, schools):
+    make, moves = CASES[case]
+    widget = make(grid, schools)
+    first = widget.png
+    start = {name: slider.value for name, slider in widget.sliders.items()}
+    _move(widget, moves)
+    assert widget.png != first  # the figure changed
+    _move(widget, list(start.items())[::-1])
+    np.testing.assert_array_equal(_pixels(widget.png), _pixels(first))
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_every_widget_shows_what_matplotlib_draws(case, grid, schools):
+    """Tick labels, offsets and axis labels of the y-axes that follow the curves are all
+    there. Curves are drawn over cached spines (matplotlib draws the spines last), so a few
     anti-aliased pixels where a curve meets a spine may differ: at most 0.05 %."""
-    for widget in _widgets_after_moves():
-        shown, reference = _pixels(widget.png), _matplotlib_rendering(widget)
-        assert shown.shape == reference.shape
-        differing = np.any(shown != reference, axis=-1).mean()
-        assert differing < 5e-4, (type(widget).__name__, differing)
+    make, moves = CASES[case]
+    widget = _move(make(grid, schools), moves)
+    shown, reference = _pixels(widget.png), _matplotlib_rendering(widget)
+    assert shown.shape == reference.shape
+    assert np.any(shown != reference, axis=-1).mean() < 5e-4
+
+
+def _line(widget, label):
+    (line,) = [
+        line for axes in widget.figure.axes for line in axes.lines if line.get_label() == label
+    ]
+    return line
+
+
+def test_posterior_explorer_draws_the_coin_posterior():
+    explorer = PosteriorExplorer()
+    for heads in (1, 7, 11):
+        explorer.sliders["heads"].value = heads
+        expected = CoinPosterior(heads, 2).curves()
+        np.testing.assert_allclose(_line(explorer, "posterior").get_ydata(), expected.posterior)
+        assert f"mean {expected.mean:.3f}" in explorer.figure.axes[1].get_title()
+    explorer.sliders["k"].value = 4.0
+    expected = CoinPosterior(11, 2, k=4.0).curves()
+    np.testing.assert_allclose(_line(explorer, "posterior").get_ydata(), expected.posterior)
+    for axes in explorer.figure.axes:  # every curve fits its axes
+        for line in axes.lines:
+            assert np.max(line.get_ydata()) <= axes.get_ylim()[1]
+
+
+def test_prior_predictive_explorer_draws_the_logit_normal_density():
+    explorer = PriorPredictiveExplorer()
+    explorer.sliders["prior_sd"].value = 7.5
+    (density,) = explorer.figure.axes[0].lines
+    np.testing.assert_allclose(
+        density.get_ydata(), priors.logit_normal_density(density.get_xdata(), 7.5)
+    )
+    expected = priors.prior_predictive(7.5)
+    assert f"{expected.prob_moderate:.3f}" in explorer.figure.axes[0].get_title()
+
+
+def test_tutoring_prior_explorer_shows_the_exact_posterior(grid):
+    explorer = TutoringPriorExplorer(grid)
+    wide = explorer.update()
+    explorer.sliders["site_sd_prior_sd"].value = 0.3
+    narrow = explorer.update()
+    assert narrow.mean["sigma_site"] < wide.mean["sigma_site"]
+    expected = grid.summary(2.5, explorer.sliders["site_sd_prior_sd"].value)
+    assert narrow.prob_method_negative == expected.prob_method_negative
+    assert f"{expected.prob_method_negative:.3f}" in explorer.figure.axes[0].get_title()
+    explorer.sliders["prior_sd"].value = 1.0
+    assert explorer.update().mean["method"] == grid.summary(1.0, 0.3).mean["method"]
+
+
+def test_tutoring_prior_explorer_says_approximate_where_the_grid_is_too_coarse(tutoring):
+    """On a grid too coarse for the posterior, the summary warns; the widget shows that in
+    its title instead of printing a warning under the slider."""
+    coarse = TutoringPosterior(tutoring, n_beta=24, n_log_sigma=16)
+    assert coarse.min_prior_sd > 0.5
+    explorer = TutoringPriorExplorer(coarse)
+    assert explorer.sliders["prior_sd"].min >= coarse.min_prior_sd  # never refused
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        explorer.sliders["prior_sd"].value = explorer.sliders["prior_sd"].min
+        explorer.sliders["site_sd_prior_sd"].value = 0.1
+    title = explorer.figure.axes[0].get_title()
+    assert ("approximate" in title) == bool(explorer.update().warnings)
+
+
+def test_shrinkage_explorer_shows_the_exact_posterior(schools):
+    y, sigma = schools["y"].to_numpy(), schools["sigma"].to_numpy()
+    explorer = ShrinkageExplorer(y, sigma, schools["school"].tolist())
+    assert explorer.sliders["tau_scale"].disabled  # a flat prior has no scale
+    for prior, scale in [("half-normal", 2.0), ("half-normal", 1.0), ("half-cauchy", 25.0)]:
+        explorer.sliders["tau_prior"].value = prior
+        explorer.sliders["tau_scale"].value = scale
+        expected = hierarchical_normal.exact_posterior(y, sigma, prior, scale)
+        drawn = [line.get_ydata()[1] for line in explorer.figure.axes[0].lines[: len(y)]]
+        np.testing.assert_allclose(drawn, expected["mean"], rtol=1e-9)
+    assert not explorer.sliders["tau_scale"].disabled
+
+
+@pytest.mark.parametrize(
+    "make, error, message",
+    [
+        (lambda g, s: PosteriorExplorer(heads=40), ValueError, "heads must be from 0 to 30"),
+        (lambda g, s: PosteriorExplorer(tails=2.5), TypeError, "tails must be an integer"),
+        (lambda g, s: PriorPredictiveExplorer(prior_sd=20.0), ValueError, "slider's range"),
+        (lambda g, s: TutoringPriorExplorer(g, prior_sd=9.0), ValueError, "slider's range"),
+        (lambda g, s: TutoringPriorExplorer("grid"), TypeError, "TutoringPosterior"),
+        (
+            lambda g, s: ShrinkageExplorer(s["y"], s["sigma"], list("AABCDEFG")),
+            ValueError,
+            "distinct",
+        ),
+        (
+            lambda g, s: ShrinkageExplorer(s["y"], s["sigma"], list("ABCDEFGH"), tau_scale=0.1),
+            ValueError,
+            "slider's range",
+        ),
+    ],
+)
+def test_starting_values_outside_a_slider_are_refused_not_clamped(
+    make, error, message, grid, schools
+):
+    with pytest.raises(error, match=message):
+        make(grid, schools)

@@ -3,7 +3,7 @@
 The files are deterministic: running this again gives the same bytes, and the loaders in
 ``course_utils.data`` check those bytes by SHA-256. See data/README.md for the layout.
 
-Usage: python tools/build_data.py [--check]
+Usage: python -m tools.build_data [--check]
   --check  write nothing; exit 1 if a shipped file differs from what this script builds.
 """
 

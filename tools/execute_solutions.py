@@ -4,7 +4,7 @@ The stored outputs are what nbval compares against in `make test`; the slide met
 is written by the rules of tools/slides.py. Run this after editing
 a solution, then `make lessons`.
 
-Usage: python tools/execute_solutions.py [LESSON ...]   (default: every lesson)
+Usage: python -m tools.execute_solutions [LESSON ...]   (default: every lesson)
 """
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ import sys
 import time
 
 import nbformat
-from notebooks import SOLUTIONS, execute, lesson_names
 
-from slides import mark
+from course_utils.environment import METADATA_KEY, code_generation
+from tools.notebooks import SOLUTIONS, execute, lesson_names
+from tools.slides import mark
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -28,6 +29,8 @@ def main(argv: list[str] | None = None) -> int:
             start = time.perf_counter()
             notebook = execute(path)
             mark(notebook)  # the lecture slides' metadata (tools/slides.py)
+            # Sampler draws depend on the CPU: lesson 00's report compares with this.
+            notebook.metadata.setdefault(METADATA_KEY, {})["executed_on"] = code_generation()
             nbformat.write(notebook, path)
             print(
                 f"executed {path.relative_to(SOLUTIONS.parent)} "

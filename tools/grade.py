@@ -17,7 +17,7 @@ hidden tests' expected values come from a sandboxed run of the solution and are 
 in this process. The submitted files are never written; one that changes during grading is
 flagged by name. The CSV is written at the end, in one step.
 
-Usage: python tools/grade.py SUBMISSIONS [--output grades.csv] [--workdir DIR]
+Usage: python -m tools.grade SUBMISSIONS [--output grades.csv] [--workdir DIR]
        [--timeout S] [--notebook-timeout S] [--max-output-mb MB]
 """
 
@@ -27,9 +27,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from grading.grader import main_run
-from grading.sandbox import Limits
-from notebooks import ROOT
+from tools.grading.grader import main_run
+from tools.grading.sandbox import Limits
+from tools.notebooks import ROOT
 
 DEFAULT_WORKDIR = Path.home() / ".cache" / "bayes-course-grading"
 #: Per-cell time limit in seconds: generous enough for a PyMC fit with a cold compile.

@@ -6,7 +6,7 @@ a lesson added later is copied in on the next `make lab`. JupyterLab then opens 
 lesson 00 with the repository as its root, so lessons/, solutions/ and data/ are one click
 away.
 
-Usage: python tools/lab.py [--dry-run] [extra jupyter lab arguments]
+Usage: python -m tools.lab [--dry-run] [extra jupyter lab arguments]
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from notebooks import LESSONS, ROOT
+from tools.notebooks import LESSONS, ROOT
 
 #: The student's folder; COURSE_WORK_DIR overrides it (the tests use a temporary one).
 WORK = Path(os.environ.get("COURSE_WORK_DIR", ROOT / "my_work"))

@@ -8,8 +8,8 @@ The benchmark-only extras ([tool.course] bench-extras, e.g. pystan) stay out of 
 are resolved into their own requirements-bench.lock, constrained by requirements.lock so
 that every package the two share has the same version (make bench installs it on top).
 
-Usage: python tools/lock.py            re-resolve the lock and rewrite environment.yml
-       python tools/lock.py --check    write nothing; exit 1 if environment.yml is stale
+Usage: python -m tools.lock            re-resolve the lock and rewrite environment.yml
+       python -m tools.lock --check    write nothing; exit 1 if environment.yml is stale
 """
 
 from __future__ import annotations

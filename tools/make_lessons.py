@@ -12,7 +12,7 @@ script stops and names the file (``--force`` keeps a timestamped copy,
 ``NAME.YYYYmmdd-HHMMSS.bak``, and goes on; earlier copies are never overwritten). Students
 work in my_work/, which this script never touches.
 
-Usage: python tools/make_lessons.py [--check] [--force] [--output DIR]
+Usage: python -m tools.make_lessons [--check] [--force] [--output DIR]
   --check   write nothing; exit 1 if lessons/ differs from what generation gives
   --output  generate into DIR instead of lessons/ (used by the tests)
 """
@@ -29,7 +29,8 @@ import time
 from pathlib import Path
 
 import nbformat
-from notebooks import LESSONS, ROOT, SOLUTIONS, lesson_names, sha256
+
+from tools.notebooks import LESSONS, ROOT, SOLUTIONS, lesson_names, sha256
 
 MANIFEST = "MANIFEST.json"
 BACKUP_SUFFIX = ".bak"
@@ -128,7 +129,7 @@ def install(generated: Path, lessons: Path, force: bool) -> int:
             "so they may hold someone's work:\n  "
             + "\n  ".join(edited)
             + "\nMove your work to my_work/ (never touched by the course), or run "
-            "`python tools/make_lessons.py --force` to keep a timestamped .bak copy of each "
+            "`python -m tools.make_lessons --force` to keep a timestamped .bak copy of each "
             "and go on.",
             file=sys.stderr,
         )

@@ -11,9 +11,9 @@ jQuery, MathJax, Font Awesome and the widget renderer come from the pinned npm p
 in slides/package.json (installed next to the decks with `npm ci`), so the folder works
 with no internet: copy it to the lecture room and open a deck in a browser.
 
-Usage: python tools/slides.py mark [LESSON ...]    write the slide metadata into solutions/
-       python tools/slides.py check                exit 1 if any notebook's metadata is stale
-       python tools/slides.py build [--out DIR] [LESSON ...]
+Usage: python -m tools.slides mark [LESSON ...]    write the slide metadata into solutions/
+       python -m tools.slides check                exit 1 if any notebook's metadata is stale
+       python -m tools.slides build [--out DIR] [LESSON ...]
 """
 
 from __future__ import annotations
@@ -27,7 +27,8 @@ from pathlib import Path
 
 import nbformat
 from nbconvert.exporters import SlidesExporter
-from notebooks import LESSONS, ROOT, SOLUTIONS, execute, lesson_names
+
+from tools.notebooks import LESSONS, ROOT, SOLUTIONS, execute, lesson_names
 
 NPM_FOLDER = ROOT / "slides"
 DEFAULT_OUT = ROOT / "build" / "slides"

@@ -29,12 +29,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
-from notebooks import LESSONS, SOLUTIONS, lesson_names
 
-from grading import scoring
-from grading.runner import ReferenceError, ReferenceRun, grade_submission, warm_caches
-from grading.sandbox import Limits, SandboxError, bwrap_path, remove_tree
-from grading.spec import LessonSpec, SpecError, lesson_spec
+from tools.grading import scoring
+from tools.grading.runner import ReferenceError, ReferenceRun, grade_submission, warm_caches
+from tools.grading.sandbox import Limits, SandboxError, bwrap_path, remove_tree
+from tools.grading.spec import LessonSpec, SpecError, lesson_spec
+from tools.notebooks import LESSONS, SOLUTIONS, lesson_names
 
 COLUMNS = ["student", "lesson", "exercise", "points", "max_points", "reason"]
 MARKER = ".bayes-course-grading"

@@ -18,10 +18,10 @@ from pathlib import Path
 
 import nbformat
 
-from grading import harness
-from grading.plain import PlainError, load_document
-from grading.sandbox import CellResult, KernelSandbox, Limits, SandboxError
-from grading.spec import LessonSpec
+from tools.grading import harness
+from tools.grading.plain import PlainError, load_document
+from tools.grading.sandbox import CellResult, KernelSandbox, Limits, SandboxError
+from tools.grading.spec import LessonSpec
 
 HARNESS_SOURCE = Path(harness.__file__).read_text()
 

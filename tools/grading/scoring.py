@@ -12,8 +12,8 @@ import re
 import unicodedata
 from typing import Any
 
-from grading.plain import PlainError, Unsupported, decode
-from grading.spec import Exercise
+from tools.grading.plain import PlainError, Unsupported, decode
+from tools.grading.spec import Exercise
 
 REASON_CHARS = 300
 _SPACE = re.compile(r"\s+")

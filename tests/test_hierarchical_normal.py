@@ -1,15 +1,13 @@
-"""The eight-schools helpers against independent integrals, closed forms and NUTS."""
+"""The hierarchical normal model (eight schools) against independent integrals, closed
+forms and NUTS."""
 
 from __future__ import annotations
 
-import arviz as az
 import numpy as np
-import pymc as pm
 import pytest
 from scipy import integrate, stats
 
-from course_utils import eight_schools as es
-from course_utils import models
+from course_utils import hierarchical_normal as es
 
 Y = np.array([28.0, 8, -3, 7, -1, 1, 18, 12])
 SIGMA = np.array([15.0, 10, 16, 11, 9, 11, 10, 18])
@@ -177,71 +175,43 @@ def test_posterior_mode_is_a_maximum_with_the_right_curvature():
 
 
 @pytest.mark.parametrize(
-    "call, message",
+    "call, error, message",
     [
-        (lambda: es.exact_posterior(Y, SIGMA[:-1]), "same length"),
-        (lambda: es.exact_posterior(Y, -SIGMA), "sigma must be positive"),
-        (lambda: es.exact_posterior(np.append(Y[:-1], np.nan), SIGMA), "finite"),
-        (lambda: es.exact_posterior(Y, SIGMA, tau_prior="cauchy"), "tau_prior"),
-        (lambda: es.exact_posterior(Y, SIGMA, tau_prior="half-normal"), "tau_scale"),
-        (lambda: es.exact_posterior(Y[:4], SIGMA[:4]), "at least 5 groups"),
-        (lambda: es.prob_greater(Y, SIGMA, 0, 0), "different"),
-        (lambda: es.prob_exceeds(Y, SIGMA, 8, 0.0), "between 0 and 7"),
-        (lambda: es.conditional_theta(0.0, -1.0, Y, SIGMA), "tau must be positive"),
-        (lambda: es.shrinkage(0.0, SIGMA), "tau must be positive"),
-        (lambda: es.draw_theta(0.0, 1.0, Y, SIGMA, rng=1), "rng"),
-        (lambda: es.log_marginal_posterior(np.nan, 0.0, Y, SIGMA), "finite"),
-        (lambda: models.eight_schools(Y, SIGMA, names=list("AB")), "names"),
+        (lambda: es.exact_posterior(Y * 1e300, SIGMA * 1e300), ValueError, "rescale the data"),
+        (lambda: es.exact_posterior(Y, SIGMA, names=list("ABCDEFGA")), ValueError, "distinct"),
+        (lambda: es.TauPriorSweep(Y, SIGMA, names=list("ABCDEFG")), ValueError, "8 labels"),
+        (lambda: es.exact_posterior(Y, SIGMA[:-1]), ValueError, "same length"),
+        (lambda: es.exact_posterior(Y, -SIGMA), ValueError, "sigma must be positive"),
+        (lambda: es.exact_posterior(np.append(Y[:-1], np.nan), SIGMA), ValueError, "NaN"),
+        (lambda: es.exact_posterior(Y, SIGMA, tau_prior="cauchy"), ValueError, "tau_prior"),
+        (lambda: es.exact_posterior(Y, SIGMA, tau_prior="half-normal"), TypeError, "tau_scale"),
+        (lambda: es.exact_posterior(Y[:4], SIGMA[:4]), ValueError, "at least 5 groups"),
+        (lambda: es.exact_posterior(list("abcdefgh"), SIGMA), TypeError, "y must hold"),
+        (lambda: es.prob_greater(Y, SIGMA, 0, 0), ValueError, "different"),
+        (lambda: es.prob_exceeds(Y, SIGMA, 8, 0.0), ValueError, "from 0 to 7"),
+        (lambda: es.prob_exceeds(Y, SIGMA, 1.0, 0.0), TypeError, "j must be an integer"),
+        (lambda: es.conditional_theta(0.0, -1.0, Y, SIGMA), ValueError, "tau must be positive"),
+        (lambda: es.shrinkage(0.0, SIGMA), ValueError, "tau must be positive"),
+        (lambda: es.draw_theta(0.0, 1.0, Y, SIGMA, rng=1), TypeError, "rng"),
+        (lambda: es.log_marginal_posterior(np.nan, 0.0, Y, SIGMA), ValueError, "NaN"),
+        (lambda: es.log_marginal_posterior([0, 1], [0, 1, 2], Y, SIGMA), ValueError, "broadcast"),
     ],
 )
-def test_bad_input_is_refused(call, message):
-    with pytest.raises(ValueError, match=message):
+def test_bad_input_is_refused(call, error, message):
+    with pytest.raises(error, match=message):
         call()
+
+
+def test_the_model_is_scale_equivariant_within_its_limits(exact):
+    """Other units, same answer: the posterior of y * c is c times the posterior of y."""
+    scaled = es.exact_posterior(Y * 1e40, SIGMA * 1e40, names=list("ABCDEFGH"))
+    np.testing.assert_allclose(scaled.to_numpy(), exact.to_numpy() * [1e40, 1e40, 1], rtol=1e-7)
 
 
 def test_proper_priors_shrink_more_than_flat(exact):
     tight = es.exact_posterior(Y, SIGMA, tau_prior="half-normal", tau_scale=2.0)
     assert tight.attrs["hyper"].loc["tau", "mean"] < exact.attrs["hyper"].loc["tau", "mean"]
     assert (tight["shrinkage"].to_numpy() > exact["shrinkage"].to_numpy()).all()
-
-
-def test_model_log_densities_by_hand():
-    centred = models.eight_schools(Y, SIGMA, centered=True).compile_logp(jacobian=False)
-    non_centred = models.eight_schools(Y, SIGMA).compile_logp(jacobian=False)
-    mu, tau = 3.0, 4.0
-    theta = np.linspace(-5, 15, 8)
-    eta = (theta - mu) / tau
-    expected = stats.norm.logpdf(theta, mu, tau).sum() + stats.norm.logpdf(Y, theta, SIGMA).sum()
-    got = centred({"mu": mu, "tau_log__": np.log(tau), "theta": theta})
-    assert float(got) == pytest.approx(expected, rel=1e-10)
-    expected_nc = stats.norm.logpdf(eta).sum() + stats.norm.logpdf(Y, theta, SIGMA).sum()
-    got_nc = non_centred({"mu": mu, "tau_log__": np.log(tau), "eta": eta})
-    assert float(got_nc) == pytest.approx(expected_nc, rel=1e-10)
-
-
-def test_non_centred_nuts_matches_the_exact_posterior(exact):
-    idata = pm.sample(
-        model=models.eight_schools(Y, SIGMA),
-        chains=4,
-        tune=1000,
-        draws=1000,
-        target_accept=0.95,
-        random_seed=21,
-        progressbar=False,
-    )
-    summary = az.summary(idata, var_names=["mu", "tau", "theta"], round_to="none")
-    assert (summary["r_hat"] <= 1.01).all() and (summary["ess_bulk"] >= 400).all()
-    assert int(idata.sample_stats["diverging"].sum()) == 0
-    hyper = exact.attrs["hyper"]
-    for name in ("mu", "tau"):
-        assert (
-            abs(summary.loc[name, "mean"] - hyper.loc[name, "mean"])
-            < 4 * summary.loc[name, "mcse_mean"]
-        )
-    for school, row in exact.iterrows():
-        estimate = summary.loc[f"theta[{school}]"]
-        assert abs(estimate["mean"] - row["mean"]) < 4 * estimate["mcse_mean"], school
-        assert abs(estimate["sd"] - row["sd"]) < 4 * estimate["mcse_sd"], school
 
 
 @pytest.mark.parametrize("groups", [8, 5])
@@ -274,23 +244,3 @@ def test_tau_prior_sweep_refuses_what_it_cannot_resolve():
         es.TauPriorSweep(Y[:4], SIGMA[:4])
     with pytest.raises(ValueError, match="sigma must be positive"):
         es.TauPriorSweep(Y, -SIGMA)
-
-
-def test_shrinkage_widget_shows_the_exact_posterior():
-    import time
-
-    from course_utils.widgets import ShrinkageExplorer
-
-    explorer = ShrinkageExplorer(Y, SIGMA, list("ABCDEFGH"))
-    assert explorer.sliders["tau_scale"].disabled  # a flat prior has no scale
-    times = []
-    for prior, scale in [("half-normal", 2.0), ("half-normal", 1.0), ("half-cauchy", 25.0)]:
-        start = time.perf_counter()
-        explorer.sliders["tau_prior"].value = prior
-        explorer.sliders["tau_scale"].value = scale
-        times.append(time.perf_counter() - start)
-        expected = es.exact_posterior(Y, SIGMA, prior, scale)
-        drawn = [line.get_ydata()[1] for line in explorer._lines]
-        np.testing.assert_allclose(drawn, expected["mean"], rtol=1e-10)
-    assert not explorer.sliders["tau_scale"].disabled
-    assert np.median(times) < 0.4, times  # two updates each: prior, then scale

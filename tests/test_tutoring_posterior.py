@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
+import inspect
+import sys
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
 from scipy import integrate, special, stats
 
 from course_utils import glmm
-from course_utils.data import load_tutoring
-from course_utils.exact import AGQ_MAX_SIGMA, TutoringPosterior
-
-
-@pytest.fixture(scope="module")
-def tutoring() -> pd.DataFrame:
-    return load_tutoring()
+from course_utils.exceptions import IntegrationWarning
+from course_utils.tutoring_posterior import AGQ_MAX_SIGMA, TutoringPosterior
 
 
 @pytest.fixture(scope="module")
@@ -39,8 +38,8 @@ def quad_log_likelihood(data: pd.DataFrame, b0: float, b1: float, sigma: float) 
 
 
 def test_grid_likelihood_matches_scipy_quad_and_glmm_deviance(tutoring):
-    grid = TutoringPosterior(tutoring, n_beta=8, n_log_sigma=8)
-    nagq = len(grid._nodes)  # the same adaptive Gauss-Hermite rule as the grid's
+    nagq = 15  # the same adaptive Gauss-Hermite rule as the grid's
+    grid = TutoringPosterior(tutoring, n_beta=8, n_log_sigma=8, nagq=nagq)
     deviance = glmm._Deviance(glmm._parse("passed ~ method + (1 | site_id)", tutoring), nagq)
     for i, j, k in [(3, 4, 7), (4, 2, 6), (0, 7, 5), (5, 5, 3), (2, 6, 0), (4, 3, 4)]:
         b0, b1, sigma = grid.beta[i], grid.beta[j], grid.sigma[k]
@@ -57,7 +56,7 @@ def test_default_gauss_hermite_rule_is_converged(tutoring):
     a grid reaching far into the tails (coefficients up to +-35)."""
     default = TutoringPosterior(tutoring, n_beta=24, n_log_sigma=24, max_prior_sd=5.0)
     many = TutoringPosterior(tutoring, n_beta=24, n_log_sigma=24, max_prior_sd=5.0, nagq=25)
-    assert len(default._nodes) < 25
+    assert inspect.signature(TutoringPosterior).parameters["nagq"].default < 25
     small = default.sigma <= AGQ_MAX_SIGMA
     assert small.sum() >= 12
     np.testing.assert_allclose(
@@ -141,6 +140,7 @@ def test_with_no_data_the_posterior_is_the_prior():
         ({"n_beta": 3}, "n_beta"),
         ({"nagq": 0}, "nagq"),
         ({"max_prior_sd": -1.0}, "max_prior_sd"),
+        ({"n_beta": 1000}, "n_log_sigma must be at most"),
     ],
 )
 def test_bad_construction_is_refused(tutoring, kwargs, message):
@@ -155,6 +155,41 @@ def test_bad_priors_are_refused(default_grid):
         default_grid.summary(site_sd_prior_sd=50.0)
     with pytest.raises(ValueError, match=r"prior_sd.*beyond"):
         default_grid.summary(prior_sd=5.0)
+    with pytest.raises(TypeError, match="prior_sd must be a number"):
+        default_grid.summary(prior_sd="2.5")
+
+
+def test_a_prior_narrower_than_the_grid_resolves_is_refused(tutoring, default_grid):
+    """The review's case: prior_sd = 0.05 on a grid whose cells are 0.55 wide. It used to
+    give a posterior SD of the method effect of 0.07 where the truth is 0.05."""
+    assert default_grid.min_prior_sd == pytest.approx(7 * 2.5 * 2 / 64 / 1.5)
+    with pytest.raises(ValueError, match="narrower than this grid resolves"):
+        default_grid.summary(prior_sd=0.05)
+    fine = TutoringPosterior(tutoring, max_prior_sd=0.1).summary(prior_sd=0.05)
+    assert fine.sd["method"] == pytest.approx(0.05, rel=0.01)  # the data say little
+
+
+def test_a_posterior_narrower_than_the_grid_warns_and_says_so(tutoring):
+    """Many sites pin the coefficients down: a coarse grid cannot resolve them."""
+    from course_utils.simulate import simulate_tutoring
+
+    frame = simulate_tutoring(300, 20, 0.0, 0.0, 0.5, rng=1)
+    grid = TutoringPosterior(frame, n_beta=16, n_log_sigma=16)
+    with pytest.warns(IntegrationWarning, match="narrower than this grid resolves"):
+        summary = grid.summary()
+    assert summary.warnings and "n_beta" in summary.warnings[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert TutoringPosterior(tutoring).summary().warnings == ()
+
+
+def test_the_exact_posterior_does_not_load_pymc():
+    """A numpy-only grid: importing it must not pull in PyMC (seconds of start-up)."""
+    import subprocess
+
+    code = "import sys, course_utils.tutoring_posterior; print('pymc' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout.strip() == "False", result.stderr
 
 
 def test_bad_data_is_refused():

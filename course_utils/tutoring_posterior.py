@@ -28,13 +28,23 @@ a few milliseconds, which is what lets a widget answer at once.
 
 from __future__ import annotations
 
+import math
+import warnings
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from scipy import interpolate, special
 
+from course_utils import validation
+from course_utils.exceptions import IntegrationWarning
+from course_utils.model_data import tutoring_arrays
+
 __all__ = ["AGQ_MAX_SIGMA", "ExactSummary", "TutoringPosterior"]
+
+FloatArray = npt.NDArray[np.floating[Any]]
 
 _LOG_SQRT_2PI = 0.5 * np.log(2 * np.pi)
 
@@ -47,20 +57,21 @@ class ExactSummary:
     sd: pd.Series  #: posterior SDs of the same
     prob_method_negative: float  #: P(method effect < 0 | y)
     site_effects: pd.Series  #: posterior mean of each site effect u_s (log-odds)
-    method_grid: np.ndarray  #: grid of method-effect values
-    method_density: np.ndarray  #: its marginal posterior density on that grid
-    sigma_grid: np.ndarray  #: grid of site-SD values
-    sigma_density: np.ndarray  #: marginal posterior density of the site SD there
+    method_grid: FloatArray  #: grid of method-effect values
+    method_density: FloatArray  #: its marginal posterior density on that grid
+    sigma_grid: FloatArray  #: grid of site-SD values
+    sigma_density: FloatArray  #: marginal posterior density of the site SD there
     #: posterior mean of E_u[p(pass | new)] - E_u[p(pass | old)] for a new site, u ~ N(0, sigma):
     #: the method's effect on the pass probability, averaged over sites
     population_difference: float
+    #: the messages of the :class:`~course_utils.exceptions.IntegrationWarning` s issued
+    #: (a posterior too narrow for the grid, or mass at its edge); empty when all is well
+    warnings: tuple[str, ...] = ()
 
 
-def _site_counts(data: pd.DataFrame) -> tuple[np.ndarray, list]:
+def _site_counts(data: pd.DataFrame) -> tuple[FloatArray, list[Any]]:
     """(n_sites, 4) array of [students, passed] under method 0 then method 1."""
-    from course_utils.models import _tutoring_arrays
-
-    site_index, method, passed, sites = _tutoring_arrays(data)
+    site_index, method, passed, sites = tutoring_arrays(data)
     counts = np.zeros((len(sites), 4))
     for m in (0, 1):
         rows = method == m
@@ -70,6 +81,18 @@ def _site_counts(data: pd.DataFrame) -> tuple[np.ndarray, list]:
         )
     return counts, sites
 
+
+#: Largest n_beta ** 2 * n_log_sigma (the lesson's grid has 96 ** 2 * 48 = 442,368).
+MAX_GRID_CELLS = 2_000_000
+#: Widest cell of the fixed-effect axes, in posterior (or prior) SDs, that the midpoint
+#: rule integrates accurately: a normal density on cells of 1.5 SDs is summed to 3e-4.
+MAX_CELLS_PER_SD = 1.5
+#: Smallest half-normal scale of the site SD that :meth:`summary` accepts: the site-SD
+#: axis starts at exp(-14), 1e-4 of it lower than this scale.
+MIN_SITE_SD_PRIOR_SD = 1e4 * math.exp(-14.0)
+#: Largest share of the posterior allowed in the outermost cells of an axis before
+#: :meth:`TutoringPosterior.summary` warns that the grid may cut the posterior off.
+EDGE_MASS_LIMIT = 1e-4
 
 #: Up to this site SD the site integrals use adaptive Gauss-Hermite quadrature (error
 #: below 1e-6 there); above it, where the integrand becomes a half-normal-like step,
@@ -81,14 +104,14 @@ _UNIFORM_BREAKS = np.linspace(-_Z_LIMIT, _Z_LIMIT, 7)
 _TRANSITION_BREAKS = np.array([-24.0, -8.0, -3.0, 0.0, 3.0, 8.0, 24.0])
 
 
-def _log_h(z, a0, a1, counts) -> np.ndarray:
+def _log_h(z: FloatArray, a0: FloatArray, a1: FloatArray, counts: FloatArray) -> FloatArray:
     """log p(y_s | z) - z^2 / 2 for one site, given its linear predictors a0 (old method)
     and a1 (new method) at z: binomial kernels, without the binomial coefficients."""
     n0, k0, n1, k1 = counts
     return k0 * a0 - n0 * np.logaddexp(0, a0) + k1 * a1 - n1 * np.logaddexp(0, a1) - 0.5 * z**2
 
 
-def _log_sum_and_weights(terms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _log_sum_and_weights(terms: FloatArray) -> tuple[FloatArray, FloatArray]:
     """log(sum(exp(terms))) over the last axis, and the normalized weights
     exp(terms) / sum(exp(terms)), from one pass of exponentials (what
     ``scipy.special.logsumexp`` followed by another ``exp`` computes twice). Every row
@@ -101,8 +124,8 @@ def _log_sum_and_weights(terms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _site_integral_panels(
-    b0: np.ndarray, b1: np.ndarray, sigma: np.ndarray, counts: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
+    b0: FloatArray, b1: FloatArray, sigma: FloatArray, counts: FloatArray
+) -> tuple[FloatArray, FloatArray]:
     """log of int p(y_s | b0, b1, sigma z) phi(z) dz, and E(sigma z | ...), by panels.
 
     The integrand is phi(z) times logistic factors that switch at z = -eta / sigma over
@@ -110,13 +133,13 @@ def _site_integral_panels(
     -eta / sigma + k / sigma for k in (0, +-3, +-8, +-24) for each linear predictor;
     6 Gauss-Legendre nodes in each. Accurate to about 1e-6 for every sigma.
     """
-    breaks = [np.broadcast_to(_UNIFORM_BREAKS, (*b0.shape, len(_UNIFORM_BREAKS)))]
+    pieces = [np.broadcast_to(_UNIFORM_BREAKS, (*b0.shape, len(_UNIFORM_BREAKS)))]
     for eta in (b0, b0 + b1):
         centre = -eta / sigma
-        breaks.append(
+        pieces.append(
             np.clip(centre[..., None] + _TRANSITION_BREAKS / sigma[..., None], -_Z_LIMIT, _Z_LIMIT)
         )
-    breaks = np.sort(np.concatenate(breaks, axis=-1), axis=-1)
+    breaks = np.sort(np.concatenate(pieces, axis=-1), axis=-1)
     half_width = 0.5 * np.diff(breaks, axis=-1)
     middle = 0.5 * (breaks[..., 1:] + breaks[..., :-1])
     z = (middle[..., None] + half_width[..., None] * _LEGENDRE_NODES).reshape(*b0.shape, -1)
@@ -162,24 +185,25 @@ class TutoringPosterior:
         max_prior_sd: float = 2.5,
         max_site_sd_prior_sd: float = 10.0,
     ) -> None:
-        for name, value, low in (
-            ("n_beta", n_beta, 8),
-            ("n_log_sigma", n_log_sigma, 8),
-            ("nagq", nagq, 1),
-        ):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-                raise ValueError(f"{name} must be an integer of at least {low}, got {value!r}.")
-        for name, value in (
-            ("max_prior_sd", max_prior_sd),
-            ("max_site_sd_prior_sd", max_site_sd_prior_sd),
-        ):
-            if not np.isfinite(value) or value <= 0:
-                raise ValueError(f"{name} must be positive and finite, got {value}.")
+        n_beta = validation.count("n_beta", n_beta, minimum=8)
+        n_log_sigma = validation.count("n_log_sigma", n_log_sigma, minimum=8)
+        nagq = validation.count("nagq", nagq, minimum=1, maximum=25)
+        if n_beta**2 * n_log_sigma > MAX_GRID_CELLS:
+            raise ValueError(
+                f"n_beta ** 2 * n_log_sigma must be at most {MAX_GRID_CELLS:,} (memory and "
+                f"time grow with it), got {n_beta}**2 * {n_log_sigma} = "
+                f"{n_beta**2 * n_log_sigma:,}."
+            )
+        max_prior_sd = validation.positive("max_prior_sd", max_prior_sd)
+        max_site_sd_prior_sd = validation.positive("max_site_sd_prior_sd", max_site_sd_prior_sd)
         self.counts, self.sites = _site_counts(data)
         self.max_prior_sd = float(max_prior_sd)
         self.max_site_sd_prior_sd = float(max_site_sd_prior_sd)
         half_width = 7.0 * self.max_prior_sd
         beta_step = 2 * half_width / n_beta
+        #: Smallest prior SD of the fixed effects that :meth:`summary` accepts: the grid's
+        #: cells must be at most 1.5 prior SDs wide (midpoint rule on a normal: 3e-4).
+        self.min_prior_sd = beta_step / MAX_CELLS_PER_SD
         self.beta = -half_width + beta_step * (np.arange(n_beta) + 0.5)
         low, high = -14.0, np.log(7.0 * self.max_site_sd_prior_sd)
         log_sigma_step = (high - low) / n_log_sigma
@@ -200,7 +224,7 @@ class TutoringPosterior:
         # Each depends on one linear predictor only: compute it on 2-d grids and index.
         one_pass = np.array([1.0, 1.0, 0.0, 0.0])
 
-        def pass_probability(linear_predictor: np.ndarray) -> np.ndarray:
+        def pass_probability(linear_predictor: FloatArray) -> FloatArray:
             a, s = np.meshgrid(linear_predictor, self.sigma, indexing="ij")
             return np.exp(self._integral(a, np.zeros_like(a), s, one_pass)[0])
 
@@ -211,8 +235,8 @@ class TutoringPosterior:
         self.population_difference = pass_probability(sums)[i + j] - old_method
 
     def _integral(
-        self, b0: np.ndarray, b1: np.ndarray, sigma: np.ndarray, counts: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
+        self, b0: FloatArray, b1: FloatArray, sigma: FloatArray, counts: FloatArray
+    ) -> tuple[FloatArray, FloatArray]:
         """One site's log integral and E(u | ...), by AGQ or by panels as sigma requires."""
         log_lik, u_mean = np.empty(b0.shape), np.empty(b0.shape)
         for method, where in (
@@ -226,12 +250,12 @@ class TutoringPosterior:
         return log_lik, u_mean
 
     def _site_integral_agq(
-        self, b0: np.ndarray, b1: np.ndarray, sigma: np.ndarray, counts: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
+        self, b0: FloatArray, b1: FloatArray, sigma: FloatArray, counts: FloatArray
+    ) -> tuple[FloatArray, FloatArray]:
         """log of int p(y_s | b0, b1, sigma z) phi(z) dz, and E(sigma z | ...), by AGQ."""
         n0, k0, n1, k1 = counts
 
-        def gradient_and_curvature(z):
+        def gradient_and_curvature(z: FloatArray) -> tuple[FloatArray, FloatArray]:
             p0, p1 = special.expit(b0 + sigma * z), special.expit(b0 + b1 + sigma * z)
             gradient = sigma * (k0 - n0 * p0 + k1 - n1 * p1) - z
             curvature = 1 + sigma**2 * (n0 * p0 * (1 - p0) + n1 * p1 * (1 - p1))
@@ -275,20 +299,46 @@ class TutoringPosterior:
         """Posterior summaries under Normal(0, prior_sd) fixed effects and a
         HalfNormal(site_sd_prior_sd) site SD (default: ``prior_sd``).
 
-        Accuracy depends on the grid spacing relative to the posterior's width: a
-        ``prior_sd`` much smaller than the grid was built for is less accurate."""
-        if site_sd_prior_sd is None:
-            site_sd_prior_sd = prior_sd
-        for name, value, largest in (
-            ("prior_sd", prior_sd, self.max_prior_sd),
-            ("site_sd_prior_sd", site_sd_prior_sd, self.max_site_sd_prior_sd),
+        Raises
+        ------
+        TypeError
+            If a prior scale is not a number.
+        ValueError
+            If a prior scale is not positive, exceeds what the grid was built for
+            (``max_prior_sd``, ``max_site_sd_prior_sd``) or is narrower than its cells
+            resolve (``min_prior_sd``, :data:`MIN_SITE_SD_PRIOR_SD`).
+
+        Warns
+        -----
+        IntegrationWarning
+            When the posterior (not the prior) is narrower than the grid resolves, or puts
+            more than :data:`EDGE_MASS_LIMIT` of its mass in the outermost cells; the
+            messages are also in the result's ``warnings``.
+        """
+        prior_sd = validation.positive("prior_sd", prior_sd)
+        site_sd_prior_sd = validation.positive(
+            "site_sd_prior_sd", prior_sd if site_sd_prior_sd is None else site_sd_prior_sd
+        )
+        for name, value, smallest, largest, knob in (
+            ("prior_sd", prior_sd, self.min_prior_sd, self.max_prior_sd, "n_beta"),
+            (
+                "site_sd_prior_sd",
+                site_sd_prior_sd,
+                MIN_SITE_SD_PRIOR_SD,
+                self.max_site_sd_prior_sd,
+                "n_log_sigma",
+            ),
         ):
-            if not np.isfinite(value) or value <= 0:
-                raise ValueError(f"{name} must be positive and finite, got {value}.")
             if value > largest:
                 raise ValueError(
                     f"{name} = {value} is beyond this grid's range (at most {largest}); "
                     f"build a TutoringPosterior with a larger max_{name}."
+                )
+            if value < smallest:
+                raise ValueError(
+                    f"{name} = {value} is narrower than this grid resolves (at least "
+                    f"{smallest:.3g}); build a TutoringPosterior with a smaller max_{name} "
+                    f"or a larger {knob}."
                 )
         log_prior_beta = -0.5 * (self.beta / prior_sd) ** 2
         # half-normal density in sigma, times the Jacobian d sigma / d log sigma = sigma
@@ -315,6 +365,11 @@ class TutoringPosterior:
         site_effects = np.tensordot(self.site_effect_means, weights, axes=3)
         beta_step = self.beta[1] - self.beta[0]
         log_sigma_step = self.log_sigma[1] - self.log_sigma[0]
+        messages = self._accuracy_warnings(
+            [b0_marginal, b1_marginal, sigma_marginal], sds[:2], beta_step, log_sigma_step
+        )
+        for message in messages:
+            warnings.warn(message, IntegrationWarning, stacklevel=2)
         return ExactSummary(
             mean=pd.Series(means, index=names),
             sd=pd.Series(sds, index=names),
@@ -331,4 +386,42 @@ class TutoringPosterior:
             sigma_grid=self.sigma,
             sigma_density=sigma_marginal / (log_sigma_step * self.sigma),
             population_difference=float(np.sum(weights * self.population_difference)),
+            warnings=tuple(messages),
         )
+
+    def _accuracy_warnings(
+        self,
+        marginals: list[FloatArray],
+        beta_sds: list[float],
+        beta_step: float,
+        log_sigma_step: float,
+    ) -> list[str]:
+        """What makes a summary on this grid less accurate than documented: a posterior
+        narrower than the cells resolve, or mass in the outermost cells."""
+        messages = []
+        for name, sd in zip(["intercept", "method"], beta_sds, strict=True):
+            if sd * MAX_CELLS_PER_SD < beta_step:
+                messages.append(
+                    f"the posterior of {name} (SD {sd:.3g}) is narrower than this grid "
+                    f"resolves (cells of {beta_step:.3g}): build a TutoringPosterior with a "
+                    "larger n_beta or a smaller max_prior_sd."
+                )
+        log_sigma_mean = float(np.sum(self.log_sigma * marginals[2]))
+        log_sigma_sd = math.sqrt(
+            float(np.sum((self.log_sigma - log_sigma_mean) ** 2 * marginals[2]))
+        )
+        if log_sigma_sd * MAX_CELLS_PER_SD < log_sigma_step:
+            messages.append(
+                f"the posterior of log sigma_site (SD {log_sigma_sd:.3g}) is narrower than "
+                f"this grid resolves (cells of {log_sigma_step:.3g}): build a "
+                "TutoringPosterior with a larger n_log_sigma."
+            )
+        for name, marginal in zip(["intercept", "method", "sigma_site"], marginals, strict=True):
+            edge = float(marginal[0] + marginal[-1])
+            if edge > EDGE_MASS_LIMIT:
+                messages.append(
+                    f"the posterior of {name} puts {edge:.2g} of its mass in the outermost "
+                    "cells of the grid, which may cut it off: build a TutoringPosterior with a "
+                    "larger max_prior_sd (or max_site_sd_prior_sd)."
+                )
+        return messages
