@@ -310,7 +310,8 @@ def _pick_dropdown(widget, dropdown, index: int, shot) -> str:
     return start_value
 
 
-@pytest.mark.timeout(600)
+# Each test runs its lesson's cells in JupyterLab first (up to 2 minutes for lesson 06).
+@pytest.mark.timeout(900)
 @pytest.mark.parametrize("lesson", widget_lessons())
 def test_every_widget_moves_in_jupyterlab(browser, lab_copy, lesson):
     server, notebook = lab_copy(lesson)
@@ -387,7 +388,10 @@ def decks(tmp_path_factory):
     return {deck.name.split(".")[0]: deck for deck in build(out, lesson_names())}
 
 
-@pytest.mark.timeout(300)
+# The limit covers the test's setup: the first deck test builds every deck (the `decks`
+# fixture executes all seven lessons, 5 minutes on a loaded 2-core machine), the rest take
+# seconds.
+@pytest.mark.timeout(1500)
 @pytest.mark.parametrize("lesson", lesson_names())
 def test_deck_works_offline(browser, decks, lesson):
     deck = decks[lesson]
