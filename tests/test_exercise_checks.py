@@ -15,6 +15,7 @@ from pathlib import Path
 
 import matplotlib
 import nbformat
+import numpy as np
 import pytest
 
 from course_utils.checks import AnswerError
@@ -46,8 +47,9 @@ def _code(source: str) -> str:
 @cache
 def base_namespace(lesson: str, setup: tuple[str, ...]) -> dict:
     namespace: dict = {"display": lambda *a, **k: None}
-    for cell_id in setup:
-        exec(_code(cells(lesson)[cell_id]), namespace)
+    for item in setup:  # a cell id, or code of its own after "code:"
+        code = item.removeprefix("code:") if item.startswith("code:") else cells(lesson)[item]
+        exec(_code(code), namespace)
     return namespace
 
 
@@ -123,6 +125,37 @@ WRONG = [
     ),
 ]
 
+L06 = "06_season_pass"
+L06_FIT = (
+    "imports",
+    "data",
+    "aggregate",
+    "code:baseline_fit = pm.sample(model=models.season_pass_baseline(grouped), **SAMPLE, "
+    "random_seed=61)",
+)
+WRONG += [
+    # 6.2: expit(coefficient) - 0.5 forgets the intercept; it used to pass both checks.
+    (
+        L06,
+        L06_FIT,
+        "answer_6_2",
+        "exercise_6_2",
+        "def probability_change(intercept, coefficient):\n"
+        "    return special.expit(np.asarray(coefficient)) - 0.5",
+        "",
+    ),
+    # the log-odds difference, not a probability difference
+    (
+        L06,
+        L06_FIT,
+        "answer_6_2",
+        "exercise_6_2",
+        "def probability_change(intercept, coefficient):\n"
+        "    return np.asarray(coefficient) + 0 * np.asarray(intercept)",
+        "",
+    ),
+]
+
 RIGHT = sorted({(w[0], w[1], w[2], w[3]) for w in WRONG})
 
 
@@ -146,3 +179,25 @@ def test_a_wrong_answer_fails(lesson, setup, answer_id, check_id, wrong, message
     if message:
         assert failure.type is AnswerError
         assert message in str(failure.value)
+
+
+def test_the_exact_posterior_mean_of_6_2_by_quadrature():
+    """0.0962722 in exercise 6.2's checks: E[expit(a + b) - expit(a)] under the baseline
+    model (Normal(0, 1) priors; 670 of 1482 bought without the bundle, 919 of 1674 with),
+    on a 1601 x 1601 grid that holds all but 1e-44 of the posterior."""
+    from scipy import special
+
+    a, b = np.meshgrid(np.linspace(-1.2, 0.8, 1601), np.linspace(-0.6, 1.4, 1601), indexing="ij")
+    log_density = (
+        -0.5 * a**2
+        - 0.5 * b**2
+        + 670 * special.log_expit(a)
+        + 812 * special.log_expit(-a)
+        + 919 * special.log_expit(a + b)
+        + 755 * special.log_expit(-a - b)
+    )
+    weight = np.exp(log_density - log_density.max())
+    change = special.expit(a + b) - special.expit(a)
+    exact = float(np.sum(weight * change) / weight.sum())
+    assert exact == pytest.approx(0.0962722, abs=5e-8)
+    assert abs(exact - (919 / 1674 - 670 / 1482)) > 5e-4  # not the observed difference
