@@ -156,6 +156,100 @@ WRONG += [
     ),
 ]
 
+L04 = "04_mcmc"
+L05 = "05_eight_schools"
+L05_SETUP = ("imports", "data")
+L06_DATA = ("imports", "data", "aggregate")
+WRONG += [
+    # 3.1, 4.4, 4.5, 5.2, 5.3, 5.5, 6.3 compare with values computed independently of the
+    # course_utils function a student could call; wrong formulas still fail.
+    (
+        L03,
+        L03_SETUP,
+        "answer_3_1",
+        "exercise_3_1",
+        "def unnormalized_posterior(pi, heads, tails):\n"
+        "    pi = np.asarray(pi, dtype=float)\n"
+        "    return pi**heads * (1 - pi) ** tails * np.exp(-(pi**2))",
+        "",
+    ),
+    (
+        L04,
+        ("imports",),
+        "answer_4_4",
+        "exercise_4_4",
+        "def beta_binomial_model(n, r):\n"
+        "    with pm.Model() as model:\n"
+        "        p = pm.Beta('p', alpha=2.0, beta=2.0)\n"
+        "        pm.Binomial('r', n=n, p=p, observed=r)\n"
+        "    return model",
+        "",
+    ),
+    (
+        L04,
+        ("imports",),
+        "answer_4_5",
+        "exercise_4_5",
+        "def share_moderate(prior_sd):\n"
+        "    return float(stats.norm.cdf(special.logit(0.95) / prior_sd))",
+        "",
+    ),
+    (
+        L05,
+        L05_SETUP,
+        "answer_5_2",
+        "exercise_5_2",
+        "def theta_hat_and_v(mu, tau, y, sigma):\n"
+        "    precision = 1 / sigma + 1 / tau\n"
+        "    return (y / sigma + mu / tau) / precision, 1 / precision",
+        "",
+    ),
+    (
+        L05,
+        L05_SETUP,
+        "answer_5_5",
+        "exercise_5_5",
+        "def shrinkage_factors(tau, sigma):\n"
+        "    return np.asarray(sigma, dtype=float) ** -2 / (tau**-2 + np.asarray(sigma) ** -2)",
+        "",
+    ),
+    (
+        L06,
+        L06_DATA,
+        "answer_6_3",
+        "exercise_6_3",
+        "def interaction_model(grouped):\n"
+        "    with pm.Model() as model:\n"
+        "        a = pm.Normal('intercept', 0, 1)\n"
+        "        b = pm.Normal('promo', 0, 1)\n"
+        "        c = pm.Normal('channel', 0, 1, shape=2)\n"
+        "        pm.Normal('promo_channel', 0, 1, shape=2)\n"
+        "        pm.Binomial('bought', n=grouped['n'].to_numpy(), observed=grouped['bought'],\n"
+        "                    logit_p=a + b * grouped['bundle'].to_numpy()\n"
+        "                    + grouped[['park', 'email']].to_numpy() @ c)\n"
+        "    return model",
+        "",
+    ),
+]
+
+# Names of the reference functions that no check (nor its text) may show for an exercise.
+HANDED_OUT = [
+    (L03, ["ex1-head", "ex1-check-intro", "exercise_3_1", "curves", "example-head"], "log_kernel"),
+    (L04, ["ex4-head", "ex4-check-text", "exercise_4_4"], "beta_binomial("),
+    (L04, ["ex5-head", "ex5-check-text", "exercise_4_5", "prior-plot"], "prob_between"),
+    (L05, ["ex2-head", "ex2-check-text", "exercise_5_2"], "conditional_theta"),
+    (L05, ["ex3-head", "ex3-check-text", "exercise_5_3"], "log_marginal_posterior"),
+    (L05, ["ex5-head", "ex5-check-text", "exercise_5_5"], "es.shrinkage"),
+    (L06, ["ex3-head", "ex3-check-text", "exercise_6_3"], "season_pass_interaction"),
+]
+
+
+@pytest.mark.parametrize(("lesson", "cell_ids", "name"), HANDED_OUT)
+def test_no_check_hands_out_the_reference_function(lesson, cell_ids, name):
+    shown = {cell_id: cells(lesson)[cell_id] for cell_id in cell_ids}
+    assert [cell_id for cell_id, text in shown.items() if name in text] == []
+
+
 RIGHT = sorted({(w[0], w[1], w[2], w[3]) for w in WRONG})
 
 
