@@ -232,6 +232,223 @@ WRONG += [
     ),
 ]
 
+# Recognised mistakes (course_utils.checks, mistakes=): the message names the mistake.
+L00 = "00_start_here"
+L01 = "01_credit_assignment"
+L02 = "02_wald_vs_lrt"
+L00_SETUP = ("env-imports", "load")
+L01_SETUP = ("imports", "load", "fit-laplace")
+L02_SETUP = ("imports", "wald", "lrt", "disagree", "intervals", "study")
+
+
+def _answer(header: str, *body: str) -> str:
+    return header + "\n" + "\n".join("    " + line for line in body)
+
+
+RAW = "def raw_pass_rate(frame, method):"
+SUMMARY = "def site_summary(frame):"
+SUMMARY_BODY = (
+    "table = frame.groupby('site_id').agg(students=('passed', 'size'),",
+    "    passed=('passed', 'sum'), share_new=('method', 'mean'))",
+)
+POOLED = "def pooled_log_odds_ratio(frame):"
+WITHIN = "def mean_within_site_difference(frame):"
+SITE = "def site_pass_probability(fit, site, method):"
+SITE_BODY = "beta = fit.fixed['estimate']"
+WALD = "def wald_test(estimate, se):"
+LRT = "def lrt_p_value(loglik_null, loglik_full, df=1):"
+INTERVAL = "def wald_interval(estimate, se, level=0.95):"
+MCSE = "def rejection_mcse(rejections, n_sims):"
+WRONG += [
+    (
+        L00,
+        L00_SETUP,
+        "answer_0_1",
+        "exercise_0_1",
+        _answer(RAW, "return float(frame[frame['method'] != method]['passed'].mean())"),
+        "other method",
+    ),
+    (
+        L00,
+        L00_SETUP,
+        "answer_0_1",
+        "exercise_0_1",
+        _answer(
+            RAW, "return float(frame[frame['method'] == method]['passed'].sum() / len(frame))"
+        ),
+        "divided by all",
+    ),
+    (
+        L01,
+        L01_SETUP,
+        "answer_1_1",
+        "exercise_1_1",
+        _answer(
+            SUMMARY,
+            *SUMMARY_BODY,
+            "table['share_new'] = 1 - table['share_new']",
+            "table['pass_rate'] = table['passed'] / table['students']",
+            "return table[['students', 'passed', 'pass_rate', 'share_new']].sort_index()",
+        ),
+        "old method",
+    ),
+    (
+        L01,
+        L01_SETUP,
+        "answer_1_1",
+        "exercise_1_1",
+        _answer(
+            SUMMARY,
+            *SUMMARY_BODY,
+            "table['share_new'] = table['share_new'] * table['students']",
+            "table['pass_rate'] = table['passed'] / table['students']",
+            "return table[['students', 'passed', 'pass_rate', 'share_new']].sort_index()",
+        ),
+        "divide by the site's students",
+    ),
+    (
+        L01,
+        L01_SETUP,
+        "answer_1_2",
+        "exercise_1_2",
+        _answer(
+            POOLED,
+            "rate = frame.groupby('method')['passed'].mean()",
+            "return float(np.log(rate[1] / rate[0]))",
+        ),
+        "log risk ratio",
+    ),
+    (
+        L01,
+        L01_SETUP,
+        "answer_1_2",
+        "exercise_1_2",
+        _answer(
+            POOLED,
+            "rate = frame.groupby('method')['passed'].mean()",
+            "odds = rate / (1 - rate)",
+            "return float(np.log(odds[0] / odds[1]))",
+        ),
+        "old versus new",
+    ),
+    (
+        L01,
+        L01_SETUP,
+        "answer_1_3",
+        "exercise_1_3",
+        _answer(
+            WITHIN,
+            "rates = frame.pivot_table(index='site_id', columns='method',",
+            "    values='passed', aggfunc='mean').dropna()",
+            "return float((rates[0] - rates[1]).mean())",
+        ),
+        "old minus new",
+    ),
+    (
+        L01,
+        L01_SETUP,
+        "answer_1_3",
+        "exercise_1_3",
+        _answer(
+            WITHIN,
+            "rate = frame.groupby('method')['passed'].mean()",
+            "return float(rate[1] - rate[0])",
+        ),
+        "pooled difference",
+    ),
+    (
+        L01,
+        L01_SETUP,
+        "answer_1_4",
+        "exercise_1_4",
+        _answer(
+            SITE,
+            SITE_BODY,
+            "return float(special.expit(beta['Intercept'] + beta['method'] * method))",
+        ),
+        "random effect",
+    ),
+    (
+        L01,
+        L01_SETUP,
+        "answer_1_4",
+        "exercise_1_4",
+        _answer(
+            SITE,
+            SITE_BODY,
+            "return float(beta['Intercept'] + beta['method'] * method",
+            "             + fit.random_effects.loc[site])",
+        ),
+        "inverse logit",
+    ),
+    (
+        L02,
+        L02_SETUP,
+        "answer_2_1",
+        "exercise_2_1",
+        _answer(WALD, "z = estimate / se", "return z, stats.norm.sf(abs(z))"),
+        "one-sided",
+    ),
+    (
+        L02,
+        L02_SETUP,
+        "answer_2_1",
+        "exercise_2_1",
+        _answer(WALD, "z = se / estimate", "return z, 2 * stats.norm.sf(abs(z))"),
+        "divides the estimate",
+    ),
+    (
+        L02,
+        L02_SETUP,
+        "answer_2_2",
+        "exercise_2_2",
+        _answer(LRT, "return float(stats.chi2.sf(loglik_full - loglik_null, df))"),
+        "factor 2",
+    ),
+    (
+        L02,
+        L02_SETUP,
+        "answer_2_2",
+        "exercise_2_2",
+        _answer(LRT, "return float(stats.chi2.sf(2 * (loglik_null - loglik_full), df))"),
+        "full minus null",
+    ),
+    (
+        L02,
+        L02_SETUP,
+        "answer_2_3",
+        "exercise_2_3",
+        _answer(
+            INTERVAL, "z = stats.norm.ppf(level)", "return estimate - z * se, estimate + z * se"
+        ),
+        "one tail",
+    ),
+    (
+        L02,
+        L02_SETUP,
+        "answer_2_3",
+        "exercise_2_3",
+        _answer(INTERVAL, "return estimate - 1.96 * se, estimate + 1.96 * se"),
+        "",
+    ),
+    (
+        L02,
+        L02_SETUP,
+        "answer_2_4",
+        "exercise_2_4",
+        _answer(MCSE, "rate = rejections / n_sims", "return rate * (1 - rate) / n_sims"),
+        "square root",
+    ),
+    (
+        L02,
+        L02_SETUP,
+        "answer_2_4",
+        "exercise_2_4",
+        _answer(MCSE, "rate = rejections / n_sims", "return float(np.sqrt(rate * (1 - rate)))"),
+        "one indicator",
+    ),
+]
+
 # Names of the reference functions that no check (nor its text) may show for an exercise.
 HANDED_OUT = [
     (L03, ["ex1-head", "ex1-check-intro", "exercise_3_1", "curves", "example-head"], "log_kernel"),
