@@ -449,6 +449,78 @@ WRONG += [
     ),
 ]
 
+POOLED_5 = "def pooled_estimate(y, sigma):"
+LOGPOST = "def log_posterior(lam1, lam2, y, sigma):"
+VARIANCE = "variance = np.exp(2 * lam2) + sigma**2"
+DENSITY = "np.sum(-0.5 * np.log(variance) - (lam1 - y) ** 2 / (2 * variance))"
+INTERACTION_BODY = (
+    "bundle = grouped['bundle'].to_numpy()",
+    "dummies = grouped[['park', 'email']].to_numpy()",
+    "with pm.Model() as model:",
+    "    intercept = pm.Normal('intercept', 0, 1)",
+    "    promo = pm.Normal('promo', 0, 1)",
+    "    channel = pm.Normal('channel', 0, 1, shape=2)",
+    "    promo_channel = pm.Normal('promo_channel', 0, 1, shape=2)",
+    "    logit_p = (intercept + promo * bundle + dummies @ channel",
+    "               + bundle * (dummies @ promo_channel))",
+    "    pm.Binomial('bought', n=grouped['n'].to_numpy(), logit_p=logit_p,",
+    "                observed=grouped['bought'].to_numpy())",
+    "return model",
+)
+WRONG += [
+    # 5.1: weights 1/sigma instead of 1/sigma^2 (the visible check had equal sigmas).
+    (
+        L05,
+        L05_SETUP,
+        "answer_5_1",
+        "exercise_5_1",
+        _answer(
+            POOLED_5,
+            "w = 1 / np.asarray(sigma, dtype=float)",
+            "return float(np.sum(w * y) / np.sum(w)), float(1 / np.sum(w))",
+        ),
+        "weights 1/sigma",
+    ),
+    (
+        L05,
+        L05_SETUP,
+        "answer_5_1",
+        "exercise_5_1",
+        _answer(
+            POOLED_5,
+            "w = 1 / np.asarray(sigma, dtype=float) ** 2",
+            "return float(np.sum(w * y) / np.sum(w)), float(np.sqrt(1 / np.sum(w)))",
+        ),
+        "standard error",
+    ),
+    # 5.3: the Jacobian forgotten, or with the wrong sign, is named.
+    (
+        L05,
+        L05_SETUP,
+        "answer_5_3",
+        "exercise_5_3",
+        _answer(LOGPOST, VARIANCE, f"return float({DENSITY})"),
+        "left out the Jacobian",
+    ),
+    (
+        L05,
+        L05_SETUP,
+        "answer_5_3",
+        "exercise_5_3",
+        _answer(LOGPOST, VARIANCE, f"return float({DENSITY} - lam2)"),
+        "not - lam2",
+    ),
+    # 6.3: the right log density with shape=2 and no dims fails on the dims.
+    (
+        L06,
+        L06_DATA,
+        "answer_6_3",
+        "exercise_6_3",
+        _answer("def interaction_model(grouped):", *INTERACTION_BODY),
+        "dims",
+    ),
+]
+
 # Names of the reference functions that no check (nor its text) may show for an exercise.
 HANDED_OUT = [
     (L03, ["ex1-head", "ex1-check-intro", "exercise_3_1", "curves", "example-head"], "log_kernel"),
