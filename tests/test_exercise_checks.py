@@ -521,6 +521,95 @@ WRONG += [
     ),
 ]
 
+NORMALIZE = "def normalize_on_grid(values, width):"
+GRID_MEAN = "def grid_mean(pi, density, width):"
+GRID_INTERVAL = "def grid_interval(pi, density, width, level=0.95):"
+INTERVAL_END = (
+    "pi = np.asarray(pi)",
+    "return (float(pi[np.searchsorted(cdf, (1 - level) / 2)]),",
+    "        float(pi[np.searchsorted(cdf, (1 + level) / 2)]))",
+)
+WRONG += [
+    (
+        L03,
+        L03_SETUP,
+        "answer_3_1",
+        "exercise_3_1",
+        _answer(
+            "def unnormalized_posterior(pi, heads, tails):",
+            "pi = np.asarray(pi, dtype=float)",
+            "return pi**heads * (1 - pi) ** tails",
+        ),
+        "likelihood alone",
+    ),
+    (
+        L03,
+        L03_SETUP,
+        "answer_3_1",
+        "exercise_3_1",
+        _answer(
+            "def unnormalized_posterior(pi, heads, tails):",
+            "pi = np.asarray(pi, dtype=float)",
+            "return pi ** (heads + 1) * (1 - pi) ** (tails + 1)",
+        ),
+        "exp(-pi^2)",
+    ),
+    (
+        L03,
+        L03_SETUP,
+        "answer_3_2",
+        "exercise_3_2",
+        _answer(
+            NORMALIZE, "values = np.asarray(values, dtype=float)", "return values / values.sum()"
+        ),
+        "sum(values) only",
+    ),
+    (
+        L03,
+        L03_SETUP,
+        "answer_3_2",
+        "exercise_3_2",
+        _answer(
+            NORMALIZE, "values = np.asarray(values, dtype=float)", "return values / values.mean()"
+        ),
+        "length 1",
+    ),
+    (
+        L03,
+        L03_SETUP,
+        "answer_3_3",
+        "exercise_3_3",
+        _answer(GRID_MEAN, "return float(np.sum(np.asarray(pi) * np.asarray(density)))"),
+        "forgot to multiply by width",
+    ),
+    (
+        L03,
+        L03_SETUP,
+        "answer_3_3",
+        "exercise_3_3",
+        _answer(GRID_MEAN, "return float(np.mean(np.asarray(pi) * np.asarray(density)))"),
+        "np.mean(pi * density)",
+    ),
+    (
+        L03,
+        L03_SETUP,
+        "answer_3_4",
+        "exercise_3_4",
+        _answer(GRID_INTERVAL, "cdf = np.cumsum(np.asarray(density))", *INTERVAL_END),
+        "left out the width",
+    ),
+    (
+        L03,
+        L03_SETUP,
+        "answer_3_4",
+        "exercise_3_4",
+        _answer(
+            GRID_INTERVAL, "cdf = np.cumsum(np.asarray(density)) / len(density)", *INTERVAL_END
+        ),
+        "length 1",
+    ),
+]
+
 # Names of the reference functions that no check (nor its text) may show for an exercise.
 HANDED_OUT = [
     (L03, ["ex1-head", "ex1-check-intro", "exercise_3_1", "curves", "example-head"], "log_kernel"),
