@@ -10,6 +10,7 @@ fail both with an AnswerError, whose message names the mistake where the check k
 from __future__ import annotations
 
 import re
+import warnings
 from functools import cache
 from pathlib import Path
 
@@ -64,7 +65,9 @@ def run(lesson: str, setup: tuple[str, ...], check_id: str, answer: str, which: 
     namespace = dict(base_namespace(lesson, setup))
     exec(answer, namespace)
     hidden, visible = parts(lesson, check_id)
-    exec(hidden if which == "hidden" else visible, namespace)
+    with warnings.catch_warnings():  # a student's 0 / 0 warns in a notebook, nothing more
+        warnings.simplefilter("ignore", RuntimeWarning)
+        exec(hidden if which == "hidden" else visible, namespace)
 
 
 def worked(lesson: str, answer_id: str) -> str:
@@ -607,6 +610,100 @@ WRONG += [
             GRID_INTERVAL, "cdf = np.cumsum(np.asarray(density)) / len(density)", *INTERVAL_END
         ),
         "length 1",
+    ),
+]
+
+ACCEPT = "def accept(log_current, log_candidate, log_u):"
+ESS = "def ar1_ess(n, rho):"
+SHARE = "def share_moderate(prior_sd):"
+NEGATIVE = "def prob_negative(draws):"
+# A stand-in for lesson 04's NUTS fit and exact summary: normal draws and their exact
+# probability of a negative value (the check cell only reads these).
+L04_DRAWS = (
+    "imports",
+    "code:import types\n"
+    "_d = np.random.default_rng(1).normal(-3.0, 2.3, size=(4, 1000))\n"
+    "tutoring_idata = az.from_dict({'posterior': {'method': _d}})\n"
+    "method_draws = _d.ravel()\n"
+    "exact = types.SimpleNamespace(prob_method_negative=float(stats.norm.cdf(3.0 / 2.3)))",
+)
+WRONG += [
+    (
+        L04,
+        ("imports",),
+        "answer_4_1",
+        "exercise_4_1",
+        _answer(ACCEPT, "return bool(log_u > log_candidate - log_current)"),
+        "reversed",
+    ),
+    (
+        L04,
+        ("imports",),
+        "answer_4_1",
+        "exercise_4_1",
+        _answer(
+            ACCEPT, "return bool(np.exp(log_u) < np.exp(log_candidate) / np.exp(log_current))"
+        ),
+        "log scale",
+    ),
+    (
+        L04,
+        ("imports",),
+        "answer_4_1",
+        "exercise_4_1",
+        _answer(ACCEPT, "return bool(log_u < log_current - log_candidate)"),
+        "upside down",
+    ),
+    (
+        L04,
+        ("imports",),
+        "answer_4_2",
+        "exercise_4_2",
+        _answer(ESS, "return n * (1 + rho) / (1 - rho)"),
+        "upside down",
+    ),
+    (
+        L04,
+        ("imports",),
+        "answer_4_2",
+        "exercise_4_2",
+        _answer(ESS, "return n * (1 - rho)"),
+        "denominator",
+    ),
+    (
+        L04,
+        ("imports",),
+        "answer_4_5",
+        "exercise_4_5",
+        _answer(SHARE, "return float(stats.norm.cdf(special.logit(0.95) / prior_sd))"),
+        "subtract P(x < logit 0.05)",
+    ),
+    (
+        L04,
+        ("imports",),
+        "answer_4_5",
+        "exercise_4_5",
+        _answer(
+            SHARE,
+            "return float(stats.norm.cdf(0.95 / prior_sd) - stats.norm.cdf(0.05 / prior_sd))",
+        ),
+        "log-odds scale",
+    ),
+    (
+        L04,
+        L04_DRAWS,
+        "answer_4_6",
+        "exercise_4_6",
+        _answer(NEGATIVE, "return float(np.mean(np.asarray(draws) > 0))"),
+        "P(effect > 0)",
+    ),
+    (
+        L04,
+        L04_DRAWS,
+        "answer_4_6",
+        "exercise_4_6",
+        _answer(NEGATIVE, "return float(np.sum(np.asarray(draws) < 0))"),
+        "a count",
     ),
 ]
 
