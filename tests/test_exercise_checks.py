@@ -145,7 +145,7 @@ WRONG += [
         "exercise_6_2",
         "def probability_change(intercept, coefficient):\n"
         "    return special.expit(np.asarray(coefficient)) - 0.5",
-        "",
+        "right only when the intercept is 0",
     ),
     # the log-odds difference, not a probability difference
     (
@@ -704,6 +704,140 @@ WRONG += [
         "exercise_4_6",
         _answer(NEGATIVE, "return float(np.sum(np.asarray(draws) < 0))"),
         "a count",
+    ),
+]
+
+THETA = "def theta_hat_and_v(mu, tau, y, sigma):"
+SHRINK = "def shrinkage_factors(tau, sigma):"
+LOG_ODDS = "def log_odds(bought, n):"
+CHANGE = "def probability_change(intercept, coefficient):"
+TAKE = "def take_rate_draws(a_draws, b_draws):"
+AGGREGATE = "def aggregate_log_odds_ratio(grouped):"
+TOTALS = "totals = grouped.groupby('bundle')[['bought', 'n']].sum()"
+# A stand-in for lesson 06's multilevel fit: the check cell reads two of its variables.
+L06_MULTILEVEL = (
+    *L06_DATA,
+    "code:import types\nimport xarray as xr\n"
+    "_draws = np.random.default_rng(6).normal(0.0, 0.3, size=(2, 4, 500, 3))\n"
+    "multilevel_fit = types.SimpleNamespace(posterior=xr.Dataset(\n"
+    "    {'a_channel': (('chain', 'draw', 'channel'), _draws[0] - 1.0),\n"
+    "     'b_channel': (('chain', 'draw', 'channel'), _draws[1] + 0.5)},\n"
+    "    coords={'channel': ['Mail', 'Park', 'Email']}))",
+)
+WRONG += [
+    (
+        L05,
+        L05_SETUP,
+        "answer_5_2",
+        "exercise_5_2",
+        _answer(
+            THETA,
+            "precision = 1 / sigma**2 + 1 / tau**2",
+            "return (y / tau**2 + mu / sigma**2) / precision, 1 / precision",
+        ),
+        "swapped the weights",
+    ),
+    (
+        L05,
+        L05_SETUP,
+        "answer_5_2",
+        "exercise_5_2",
+        _answer(
+            THETA,
+            "precision = 1 / sigma**2 + 1 / tau**2",
+            "return (y / sigma**2 + mu / tau**2) / precision, precision",
+        ),
+        "V is its inverse",
+    ),
+    (
+        L05,
+        L05_SETUP,
+        "answer_5_5",
+        "exercise_5_5",
+        _answer(
+            SHRINK,
+            "sigma = np.asarray(sigma, dtype=float)",
+            "return sigma**-2 / (tau**-2 + sigma**-2)",
+        ),
+        "1 - B",
+    ),
+    (
+        L05,
+        L05_SETUP,
+        "answer_5_5",
+        "exercise_5_5",
+        _answer(
+            SHRINK,
+            "sigma = np.asarray(sigma, dtype=float)",
+            "return tau**-1 / (tau**-1 + sigma**-1)",
+        ),
+        "squares",
+    ),
+    (
+        L06,
+        L06_DATA,
+        "answer_6_1",
+        "exercise_6_1",
+        _answer(LOG_ODDS, "return float(np.log(bought / n))"),
+        "log of the probability",
+    ),
+    (
+        L06,
+        L06_DATA,
+        "answer_6_1",
+        "exercise_6_1",
+        _answer(LOG_ODDS, "return bought / (n - bought)"),
+        "take their log",
+    ),
+    (
+        L06,
+        L06_FIT,
+        "answer_6_2",
+        "exercise_6_2",
+        _answer(CHANGE, "return special.expit(np.asarray(intercept) + np.asarray(coefficient))"),
+        "subtract expit(intercept)",
+    ),
+    (
+        L06,
+        L06_MULTILEVEL,
+        "answer_6_4",
+        "exercise_6_4",
+        _answer(TAKE, "return np.asarray(a_draws) + np.asarray(b_draws)"),
+        "inverse logit",
+    ),
+    (
+        L06,
+        L06_MULTILEVEL,
+        "answer_6_4",
+        "exercise_6_4",
+        _answer(TAKE, "return special.expit(np.asarray(a_draws)) + special.expit(b_draws)"),
+        "inverse logit of the sum",
+    ),
+    (
+        L06,
+        L06_DATA,
+        "answer_6_5",
+        "exercise_6_5",
+        _answer(
+            AGGREGATE,
+            TOTALS,
+            "rate = totals['bought'] / totals['n']",
+            "return float(np.log(rate[1] / rate[0]))",
+        ),
+        "log risk ratio",
+    ),
+    (
+        L06,
+        L06_DATA,
+        "answer_6_5",
+        "exercise_6_5",
+        _answer(
+            AGGREGATE,
+            TOTALS,
+            "odds = totals['bought'] / (totals['n'] - totals['bought'])",
+            "return float(np.log(odds[0] / odds[1]))",
+        ),
+        "no bundle over bundle",
     ),
 ]
 
