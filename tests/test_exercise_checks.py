@@ -841,6 +841,39 @@ WRONG += [
     ),
 ]
 
+# A stand-in for lesson 05's posterior draws of theta: independent exact draws (tau by the
+# inverse CDF of its exact marginal density on a fine grid, mu given tau, theta given both).
+L05_THETA = (
+    *L05_SETUP,
+    "code:_rng = np.random.default_rng(5)\n"
+    "_taus = np.linspace(0.0005, 200.0, 200_000)\n"
+    "_cdf = np.cumsum(es.tau_posterior(_taus, y, sigma))\n"
+    "_tau = np.interp(_rng.uniform(0, _cdf[-1], size=(4, 1000)), _cdf, _taus)\n"
+    "_w = 1 / (sigma**2 + _tau[..., None] ** 2)\n"
+    "_mu = (_w * y).sum(-1) / _w.sum(-1)\n"
+    "_mu = _mu + _rng.standard_normal(_tau.shape) / np.sqrt(_w.sum(-1))\n"
+    "theta_draws = es.draw_theta(_mu, _tau, y, sigma, _rng)",
+)
+GREATER = "def prob_greater_from_draws(draws_j, draws_k):"
+WRONG += [
+    (
+        L05,
+        L05_THETA,
+        "answer_5_6",
+        "exercise_5_6",
+        _answer(GREATER, "return float(np.mean(np.asarray(draws_k) > np.asarray(draws_j)))"),
+        "order of the arguments",
+    ),
+    (
+        L05,
+        L05_THETA,
+        "answer_5_6",
+        "exercise_5_6",
+        _answer(GREATER, "return float(np.mean(np.asarray(draws_j) - np.asarray(draws_k)))"),
+        "",
+    ),
+]
+
 # Names of the reference functions that no check (nor its text) may show for an exercise.
 HANDED_OUT = [
     (L03, ["ex1-head", "ex1-check-intro", "exercise_3_1", "curves", "example-head"], "log_kernel"),
