@@ -874,6 +874,37 @@ WRONG += [
     ),
 ]
 
+
+def _interaction(term: str) -> str:
+    """6.3's worked answer with another interaction term in the log-odds."""
+    body = (
+        "bundle = grouped['bundle'].to_numpy()",
+        "dummies = grouped[['park', 'email']].to_numpy()",
+        "with pm.Model(coords={'channel_effect': ['Park', 'Email']}) as model:",
+        "    intercept = pm.Normal('intercept', 0, 1)",
+        "    promo = pm.Normal('promo', 0, 1)",
+        "    channel = pm.Normal('channel', 0, 1, dims='channel_effect')",
+        "    promo_channel = pm.Normal('promo_channel', 0, 1, dims='channel_effect')",
+        f"    logit_p = intercept + promo * bundle + dummies @ channel{term}",
+        "    pm.Binomial('bought', n=grouped['n'].to_numpy(), logit_p=logit_p,",
+        "                observed=grouped['bought'].to_numpy())",
+        "return model",
+    )
+    return _answer("def interaction_model(grouped):", *body)
+
+
+WRONG += [
+    (L06, L06_DATA, "answer_6_3", "exercise_6_3", _interaction(""), "does not vary by channel"),
+    (
+        L06,
+        L06_DATA,
+        "answer_6_3",
+        "exercise_6_3",
+        _interaction(" + dummies @ promo_channel"),
+        "multiply it by bundle",
+    ),
+]
+
 # Names of the reference functions that no check (nor its text) may show for an exercise.
 HANDED_OUT = [
     (L03, ["ex1-head", "ex1-check-intro", "exercise_3_1", "curves", "example-head"], "log_kernel"),
