@@ -905,6 +905,36 @@ WRONG += [
     ),
 ]
 
+BETA_BINOMIAL = "def beta_binomial_model(n, r):"
+WRONG += [
+    (
+        L04,
+        ("imports",),
+        "answer_4_4",
+        "exercise_4_4",
+        _answer(
+            BETA_BINOMIAL,
+            "with pm.Model() as model:",
+            "    pm.Binomial('r', n=n, p=pm.Beta('p', 1.0, 1.0), observed=n - r)",
+            "return model",
+        ),
+        "failures",
+    ),
+    (
+        L04,
+        ("imports",),
+        "answer_4_4",
+        "exercise_4_4",
+        _answer(
+            BETA_BINOMIAL,
+            "with pm.Model() as model:",
+            "    pm.Binomial('r', n=n, p=pm.Beta('p', 1.0, 1.0), observed=n)",
+            "return model",
+        ),
+        "not n",
+    ),
+]
+
 # Names of the reference functions that no check (nor its text) may show for an exercise.
 HANDED_OUT = [
     (L03, ["ex1-head", "ex1-check-intro", "exercise_3_1", "curves", "example-head"], "log_kernel"),
