@@ -40,10 +40,10 @@ from bench.common import (
     single,
     summarize,
 )
+from tools.notebooks import KERNEL_STARTUP_TIMEOUT_S
 
 #: First fit after setup / Stan compile + first sampling call, at most (issue 22).
 TARGET_FIRST_FIT_RATIO = 1 / 10
-KERNEL_STARTUP_TIMEOUT_S = 120
 MARK = "BENCH-JSON "
 
 # The lessons' first cell imports PyMC and course_utils (its models and data): so does this.

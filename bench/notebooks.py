@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -26,11 +25,11 @@ from bench.common import (
     single,
     summarize,
 )
+from tools.notebooks import ipc_client
 
 #: Targets of issue 22 (issue 8 had 60 s and 600 s).
 TARGET_NOTEBOOK_WARM_S = 30.0
 TARGET_COURSE_COLD_S = 300.0
-KERNEL_STARTUP_TIMEOUT_S = 120  # nbclient's wait for a new kernel's first reply
 NOTEBOOK_CELL_TIMEOUT_S = 300  # the slowest cell takes about 80 s cold
 
 
@@ -55,26 +54,9 @@ def worker_notebook(path: str, timeout: int) -> dict:
     """Run one notebook top to bottom in a fresh kernel (errors allowed); time, peak RSS."""
     import nbformat
     import psutil
-    from jupyter_client.manager import AsyncKernelManager
-    from nbclient import NotebookClient
-    from nbclient.util import run_sync
 
     notebook_path = Path(path)
     notebook = nbformat.read(notebook_path, as_version=4)
-    # IPC sockets in a private folder instead of TCP ports on localhost: no port to race
-    # for with the kernel of the previous run (a TCP kernel and its client once both sat
-    # idle, each waiting for the other, until the cell timeout).
-    sockets = Path(tempfile.mkdtemp(prefix="bench-kernel-"))
-    manager = AsyncKernelManager(kernel_name="python3", transport="ipc", ip=str(sockets / "k"))
-    client = NotebookClient(
-        notebook,
-        km=manager,
-        timeout=timeout,
-        startup_timeout=KERNEL_STARTUP_TIMEOUT_S,
-        kernel_name="python3",
-        allow_errors=True,
-        resources={"metadata": {"path": str(notebook_path.parent)}},
-    )
     me = psutil.Process()
     peak = [0]
     stop = threading.Event()
@@ -94,15 +76,12 @@ def worker_notebook(path: str, timeout: int) -> dict:
     watcher.start()
     start = time.perf_counter()
     try:
-        client.execute()
+        with ipc_client(notebook, notebook_path.parent, timeout, prefix="bench-kernel-") as client:
+            client.execute()
     finally:
         wall = time.perf_counter() - start
         stop.set()
         watcher.join()
-        # nbclient leaves a kernel it was handed running: end it before this worker exits
-        if manager.has_kernel:
-            run_sync(manager.shutdown_kernel)(now=True)
-        shutil.rmtree(sockets, ignore_errors=True)
     errors = [
         output.get("ename", "?")
         for cell in notebook.cells

@@ -26,14 +26,14 @@ import pandas as pd
 import pymc as pm
 import pytensor
 
-from course_utils import _nutpie, validation
+from course_utils import nutpie_callbacks, validation
 from course_utils.data import CHANNEL_LEVELS
 from course_utils.model_data import group_estimates, season_pass_arrays, tutoring_arrays
 
 # The lessons fit with nutpie (PyMC's default sampler when installed) after importing this
 # module: its C callbacks, compiled again on every fit, are swapped for loop versions that
-# compile 3-4 s faster on a kernel's first fit and sample the same draws (see _nutpie).
-_nutpie.install()
+# compile 3-4 s faster on a kernel's first fit and sample the same draws (see nutpie_callbacks).
+nutpie_callbacks.install()
 
 
 def _c_backend_without_blas() -> None:

@@ -1,5 +1,5 @@
 """What a kernel's first fit goes through: nutpie's C callbacks written with loops
-(course_utils._nutpie) give nutpie exactly what its own give (log density, gradient,
+(course_utils.nutpie_callbacks) give nutpie exactly what its own give (log density, gradient,
 return codes, and so the same draws); and no BLAS warning from PyTensor's C backend."""
 
 import ctypes
@@ -11,7 +11,7 @@ import pytest
 nutpie = pytest.importorskip("nutpie")
 from nutpie import compile_pymc  # noqa: E402
 
-from course_utils import _nutpie, models  # noqa: E402
+from course_utils import models, nutpie_callbacks  # noqa: E402
 from course_utils.data import load_tutoring  # noqa: E402
 
 
@@ -24,9 +24,9 @@ def _nutpie_own_builders():
 
 
 def test_importing_the_models_installs_the_loops_for_the_pinned_nutpie():
-    assert nutpie.__version__ == _nutpie.NUTPIE_VERSION
-    assert _nutpie.installed()
-    assert compile_pymc._make_c_logp_func is _nutpie._make_c_logp_func
+    assert nutpie.__version__ == nutpie_callbacks.NUTPIE_VERSION
+    assert nutpie_callbacks.installed()
+    assert compile_pymc._make_c_logp_func is nutpie_callbacks._make_c_logp_func
 
 
 def _call_logp(compiled, x):
@@ -86,7 +86,7 @@ def test_install_leaves_another_nutpie_alone(monkeypatch):
     monkeypatch.setattr(nutpie, "__version__", "0.0.1")
     before = compile_pymc._make_c_logp_func
     monkeypatch.setattr(compile_pymc, "_make_c_logp_func", before)
-    assert _nutpie.install() is False
+    assert nutpie_callbacks.install() is False
     assert compile_pymc._make_c_logp_func is before
 
 

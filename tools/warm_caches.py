@@ -26,11 +26,11 @@ from __future__ import annotations
 import argparse
 import ast
 import builtins
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
+
+from tools.notebooks import ipc_client
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = ROOT / "solutions"
@@ -47,7 +47,6 @@ MARKERS = (
     "compute_log_likelihood(",
 )
 CELL_TIMEOUT_S = 600
-KERNEL_STARTUP_TIMEOUT_S = 120
 
 
 def python_source(cell_source: str) -> str:
@@ -135,9 +134,6 @@ def lesson_notebooks(prefixes: tuple[str, ...] = SAMPLER_LESSONS) -> list[Path]:
 def warm_notebook(path: Path, dry_run: bool = False) -> tuple[int, list[str], float]:
     """Run the chosen cells of one notebook in a fresh kernel; (cells run, errors, seconds)."""
     import nbformat
-    from jupyter_client.manager import AsyncKernelManager
-    from nbclient import NotebookClient
-    from nbclient.util import run_sync
 
     notebook = nbformat.read(path, as_version=4)
     code = [cell for cell in notebook.cells if cell.cell_type == "code"]
@@ -146,26 +142,9 @@ def warm_notebook(path: Path, dry_run: bool = False) -> tuple[int, list[str], fl
         return len(chosen), [], 0.0
     warm = nbformat.v4.new_notebook(cells=[code[i] for i in chosen])
     warm.metadata = notebook.metadata
-    # IPC sockets in a private folder, not TCP ports (a TCP kernel and its client once hung)
-    sockets = Path(tempfile.mkdtemp(prefix="warm-caches-"))
-    manager = AsyncKernelManager(kernel_name="python3", transport="ipc", ip=str(sockets / "k"))
-    client = NotebookClient(
-        warm,
-        km=manager,
-        timeout=CELL_TIMEOUT_S,
-        startup_timeout=KERNEL_STARTUP_TIMEOUT_S,
-        kernel_name="python3",
-        allow_errors=True,
-        resources={"metadata": {"path": str(path.parent)}},
-    )
     start = time.perf_counter()
-    try:
+    with ipc_client(warm, path.parent, CELL_TIMEOUT_S, prefix="warm-caches-") as client:
         client.execute()
-    finally:
-        # nbclient leaves a kernel it was handed running: end it here, not at our exit
-        if manager.has_kernel:
-            run_sync(manager.shutdown_kernel)(now=True)
-        shutil.rmtree(sockets, ignore_errors=True)
     seconds = time.perf_counter() - start
     errors = [
         f"{output.get('ename')}: {output.get('evalue', '')[:200]}"
