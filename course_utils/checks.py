@@ -81,6 +81,35 @@ def _wrong(message: str, hint: str) -> AnswerError:
     return AnswerError(f"{message} Hint: {hint}" if hint else message)
 
 
+def _mistakes(mistakes: Any) -> dict[str, Any]:
+    """The ``mistakes`` argument of a check, validated: a dict from message to wrong value."""
+    if mistakes is None:
+        return {}
+    if not isinstance(mistakes, dict):
+        raise TypeError(
+            "mistakes must be a dict from message to wrong value, "
+            f"got {validation.describe(mistakes)}."
+        )
+    for message in mistakes:
+        validation.text("mistakes", message)
+        if not message.strip():
+            raise ValueError("mistakes: a message must not be empty.")
+    return mistakes
+
+
+def _recognised(mistakes: dict[str, Any], matches: Callable[[Any], bool], name: str) -> str:
+    """The message of the first mistake whose wrong value the answer matches, or ''."""
+    for message, wrong in mistakes.items():
+        try:
+            if matches(wrong):
+                return message
+        except (TypeError, ValueError) as err:  # the author's wrong value does not fit
+            raise ValueError(
+                f"mistakes: the value for {message!r} cannot be compared with {name}."
+            ) from err
+    return ""
+
+
 def _as_float(name: str, value: Any) -> float:
     """A student's answer as a float, or an AnswerError that says what is wrong with it.
 
@@ -134,6 +163,7 @@ def check_close(
     atol: float = 0.0,
     hint: str = "",
     mcse: float | None = None,
+    mistakes: dict[str, float] | None = None,
 ) -> Feedback:
     """Check that a number is close to the expected one.
 
@@ -153,6 +183,11 @@ def check_close(
         When the expected value is itself a Monte Carlo estimate (computed from draws),
         its Monte Carlo standard error: the feedback then shows the number as such, so
         that the notebook tests compare it within Monte Carlo error across machines.
+    mistakes : dict, optional
+        Recognised wrong answers: message -> the value a common mistake gives (``{"this is
+        the one-sided p-value: the test is two-sided": 0.0228}``). A wrong answer within
+        the same tolerance of one of them gets that message instead of the hint. Like the
+        expected value, the grader computes them in its trusted run.
 
     Returns
     -------
@@ -176,8 +211,18 @@ def check_close(
     atol = validation.real("atol", atol, low=0.0)
     if mcse is not None:
         mcse = validation.real("mcse", mcse, low=0.0)
+    known = _mistakes(mistakes)
     value = _as_float(name, actual)
     if not math.isclose(value, expected, rel_tol=rtol, abs_tol=atol):
+        mistake = _recognised(
+            known,
+            lambda wrong: math.isclose(
+                value, _expected("mistakes", wrong), rel_tol=rtol, abs_tol=atol
+            ),
+            name,
+        )
+        if mistake:
+            raise AnswerError(f"{name} = {value:.6g}, but that is not right: {mistake}")
         raise _wrong(f"{name} = {value:.6g}, but that is not right.", hint)
     if mcse is None:
         return Feedback(f"✔ {name} = {value:.4g}: correct.")
@@ -194,6 +239,7 @@ def check_allclose(
     rtol: float = 1e-7,
     atol: float = 0.0,
     hint: str = "",
+    mistakes: dict[str, Any] | None = None,
 ) -> Feedback:
     """Check that an array of numbers is close to the expected one, element by element.
 
@@ -225,6 +271,11 @@ def check_allclose(
         raise ValueError(f"rtol and atol must be non-negative, got rtol={rtol}, atol={atol}.")
     if isinstance(actual, NotImplementedError):
         raise AnswerError(f"{name}: not answered yet.")
+    if actual is None:
+        raise AnswerError(
+            f"{name} should be numbers, but your function returned None (missing return?)."
+        )
+    known = _mistakes(mistakes)
     target = np.asarray(expected, dtype=float)
     try:
         values = np.asarray(actual, dtype=float)
@@ -239,15 +290,33 @@ def check_allclose(
         first = tuple(int(i) for i in np.argwhere(off)[0])
         where = f" (first at index {first[0] if len(first) == 1 else first})" if first else ""
         message = f"{name}: {int(off.sum())} of {off.size} values are not right{where}."
+        mistake = _recognised(
+            known,
+            lambda wrong: (
+                bool(np.allclose(values, np.asarray(wrong, dtype=float), rtol=rtol, atol=atol))
+                and np.shape(wrong) == values.shape
+            ),
+            name,
+        )
+        if mistake:
+            raise AnswerError(f"{message[:-1]}: {mistake}")
         raise _wrong(message, hint)
     return Feedback(f"✔ {name}: all {values.size} values correct.")
 
 
-def check_equal(name: str, actual: Any, expected: Any, *, hint: str = "") -> Feedback:
+def check_equal(
+    name: str,
+    actual: Any,
+    expected: Any,
+    *,
+    hint: str = "",
+    mistakes: dict[str, Any] | None = None,
+) -> Feedback:
     """Check that an answer equals the expected value exactly (booleans, integers, text, lists).
 
     Arrays are equal when they have the same shape and elements. The message shows the
-    answer, never the expected value.
+    answer, never the expected value. ``mistakes`` maps a message to a wrong answer that a
+    common mistake gives (compared in the same way): that answer gets the message.
 
     Raises
     ------
@@ -256,24 +325,30 @@ def check_equal(name: str, actual: Any, expected: Any, *, hint: str = "") -> Fee
     """
     if isinstance(actual, NotImplementedError):
         raise AnswerError(f"{name}: not answered yet.")
-    if isinstance(actual, np.ndarray) or isinstance(expected, np.ndarray):
-        try:
-            same = np.array_equal(np.asarray(actual), np.asarray(expected))
-        except (TypeError, ValueError):
-            same = False
-    else:
-        same = type(actual) is type(expected) and actual == expected
-        if (
-            not same
-            and isinstance(actual, int | float | np.number)
-            and not isinstance(actual, bool)
-        ):
-            same = not isinstance(expected, bool) and actual == expected
-    if not same:
+    known = _mistakes(mistakes)
+    if not _equal(actual, expected):
         shown = repr(actual)
         shown = shown if len(shown) <= 80 else shown[:77] + "..."
+        mistake = _recognised(known, lambda wrong: _equal(actual, wrong), name)
+        if mistake:
+            raise AnswerError(f"{name} = {shown}, but that is not right: {mistake}")
+        if actual is None and expected is not None:
+            raise AnswerError(f"{name}: your function returned None (missing return?).")
         raise _wrong(f"{name} = {shown}, but that is not right.", hint)
     return Feedback(f"✔ {name}: correct.")
+
+
+def _equal(actual: Any, expected: Any) -> bool:
+    """check_equal's comparison."""
+    if isinstance(actual, np.ndarray) or isinstance(expected, np.ndarray):
+        try:
+            return bool(np.array_equal(np.asarray(actual), np.asarray(expected)))
+        except (TypeError, ValueError):
+            return False
+    same = type(actual) is type(expected) and bool(actual == expected)
+    if not same and isinstance(actual, int | float | np.number) and not isinstance(actual, bool):
+        same = not isinstance(expected, bool) and bool(actual == expected)
+    return same
 
 
 def check_between(
@@ -338,6 +413,7 @@ def check_mcmc(
     *,
     n_mcse: float = 4.0,
     hint: str = "",
+    mistakes: dict[str, float] | None = None,
 ) -> Feedback:
     """Check a Monte Carlo estimate against an exact answer within its Monte Carlo error.
 
@@ -358,6 +434,9 @@ def check_mcmc(
         How many MCSE the estimate may be from the exact value; must be positive.
     hint : str
         Added to the message when the estimate is too far off.
+    mistakes : dict, optional
+        Recognised wrong answers: message -> the exact value a common mistake would
+        estimate; an estimate within ``n_mcse * mcse`` of one gets that message.
 
     Raises
     ------
@@ -372,6 +451,7 @@ def check_mcmc(
     mcse = validation.positive("mcse", mcse)
     n_mcse = validation.positive("n_mcse", n_mcse)
     exact = _expected("exact", exact)
+    known = _mistakes(mistakes)
     value = _as_float(name, estimate)
     distance = abs(value - exact) / mcse
     if distance > n_mcse:
@@ -379,6 +459,13 @@ def check_mcmc(
             f"{name} = {value:.4g} is {distance:.1f} Monte Carlo standard errors "
             f"(MCSE {mcse:.2g}) from the exact value; at most {n_mcse:g} are expected."
         )
+        mistake = _recognised(
+            known,
+            lambda wrong: abs(value - _expected("mistakes", wrong)) <= n_mcse * mcse,
+            name,
+        )
+        if mistake:
+            raise AnswerError(f"{message} {mistake}")
         raise _wrong(message, hint)
     template = f"✔ {_literal(name)} = {{}}: within {n_mcse:g} MCSE of the exact value. Correct."
     return _monte_carlo_feedback(template, Estimate(value, mcse, exact=exact, fmt=".4g"))

@@ -196,3 +196,120 @@ def test_check_between_bounds_and_through():
         check_between("rate", "fast", 0.2, 0.3)
     with pytest.raises(ValueError, match="low"):
         check_between("rate", 0.1, 1.0, 0.0)
+
+
+# Recognised mistakes: a wrong answer that a known mistake gives gets a message naming it.
+ONE_SIDED = "this is the one-sided p-value: the test is two-sided"
+
+
+def test_check_close_names_a_recognised_mistake():
+    with pytest.raises(AnswerError, match="one-sided p-value") as failure:
+        check_close("p", 0.02275, 0.0455, rtol=1e-3, mistakes={ONE_SIDED: 0.02275013})
+    assert "Hint" not in str(failure.value)
+
+
+def test_an_unrecognised_wrong_answer_gets_the_hint_not_a_mistake():
+    with pytest.raises(AnswerError) as failure:
+        check_close("p", 0.5, 0.0455, rtol=1e-3, hint="2 * sf(|z|)", mistakes={ONE_SIDED: 0.0228})
+    assert "one-sided" not in str(failure.value) and "2 * sf(|z|)" in str(failure.value)
+
+
+def test_a_mistake_is_matched_with_the_checks_tolerance():
+    with pytest.raises(AnswerError) as failure:  # 1e-3 relative off the mistake: not it
+        check_close("p", 0.02275 * 1.002, 0.0455, rtol=1e-3, mistakes={ONE_SIDED: 0.02275})
+    assert "one-sided" not in str(failure.value)
+
+
+def test_a_right_answer_passes_whatever_the_mistakes():
+    assert check_close("p", 0.0455, 0.0455, mistakes={ONE_SIDED: 0.0228}).startswith("✔")
+
+
+def test_check_allclose_names_a_recognised_mistake_of_the_same_shape():
+    with pytest.raises(AnswerError, match="forgot the width"):
+        check_allclose(
+            "f", [1.0, 3.0], [0.5, 1.5], mistakes={"you forgot the width": np.array([1.0, 3.0])}
+        )
+    with pytest.raises(AnswerError) as failure:  # another shape is never the mistake
+        check_allclose("f", [1.0], [0.5], mistakes={"you forgot the width": [1.0, 3.0]})
+    assert "width" not in str(failure.value)
+
+
+def test_check_equal_and_check_mcmc_name_recognised_mistakes():
+    with pytest.raises(AnswerError, match="1 - B"):
+        check_equal("k", 3, 2, mistakes={"this is 1 - B": 3})
+    with pytest.raises(AnswerError, match="Jacobian") as failure:
+        check_mcmc("m", 1.30, 1.0, 0.05, mistakes={"the Jacobian is missing": 1.31})
+    assert "MCSE 0.05" in str(failure.value)  # the real MCSE is printed
+
+
+def test_a_missing_return_is_named_by_every_check():
+    for check in (
+        lambda: check_close("x", None, 1.0),
+        lambda: check_allclose("x", None, [1.0, 2.0]),
+        lambda: check_allclose("x", None, 1.0),
+        lambda: check_equal("x", None, [1, 2]),
+        lambda: check_mcmc("x", None, 1.0, 0.1),
+    ):
+        with pytest.raises(AnswerError, match="missing return"):
+            check()
+
+
+@pytest.mark.parametrize(
+    ("mistakes", "error"),
+    [([("m", 1.0)], TypeError), ({1: 1.0}, TypeError), ({" ": 1.0}, ValueError)],
+)
+def test_bad_mistakes_are_refused(mistakes, error):
+    with pytest.raises(error, match="mistakes"):
+        check_close("x", 2.0, 1.0, mistakes=mistakes)
+
+
+def test_bad_wrong_values_are_refused_when_needed():
+    with pytest.raises((TypeError, ValueError), match="mistakes"):
+        check_close("x", 2.0, 1.0, mistakes={"m": "one"})
+
+
+def test_the_grader_carries_mistake_messages_from_the_trusted_run():
+    """The grader's split: mistakes= is a trusted argument like the expected value; the
+    verdict, in the grader's process, names the mistake."""
+    from tools.grading import harness, scoring
+    from tools.grading.spec import parse_hidden_tests
+
+    source = (
+        "### BEGIN HIDDEN TESTS\n"
+        "check_close('wald_test(2, 1)[1]', wald_test(2.0, 1.0)[1], 0.0455002638963584,\n"
+        "            mistakes={'one-sided p-value: the test is two-sided': 0.0227501319})\n"
+        "### END HIDDEN TESTS\n"
+    )
+    student, trusted, probes = parse_hidden_tests(source, "ex")
+    assert "mistakes" in probes[0].trusted and "mistakes" not in probes[0].actual
+    from tools.grading.spec import Exercise
+
+    exercise = Exercise("ex", 2.0, "answer", student, trusted, probes)
+    budget = harness._Budget(harness.MAX_ELEMENTS)
+    expected = [
+        {
+            param: harness.encode(eval(text), budget, numeric=True)
+            for param, text in probes[0].trusted.items()
+        }
+    ]
+
+    def observed(value):
+        return {"observations": [{"value": harness.encode(value, budget, numeric=True)}]}
+
+    points, reason = scoring.verdict(exercise, expected, observed(0.02275013))
+    assert points == 0 and "one-sided p-value: the test is two-sided" in reason
+    points, reason = scoring.verdict(exercise, expected, observed(0.3))
+    assert points == 0 and "one-sided" not in reason
+    assert scoring.verdict(exercise, expected, observed(0.0455002638963584)) == (2.0, "")
+    none = {
+        "observations": [
+            {
+                "error": {
+                    "type": "TypeError",
+                    "mro": ["TypeError"],
+                    "message": "'NoneType' object is not subscriptable",
+                }
+            }
+        ]
+    }
+    assert "missing return" in scoring.verdict(exercise, expected, none)[1]

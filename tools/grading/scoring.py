@@ -83,7 +83,10 @@ def _probe_verdict(probe, observation: dict, expected: dict, judged: dict, timeo
     if "error" in observation:
         if _not_answered(observation["error"]):
             return f"{label}: not answered yet."
-        return f"{label} raised {_error_text(observation['error'])}"
+        reason = f"{label} raised {_error_text(observation['error'])}"
+        if "NoneType" in str(observation["error"].get("message", "")):
+            reason += " (a function returned None: a missing return?)"
+        return reason
     if "unplain" in observation:
         return f"{label}: {sanitize(observation['unplain'], 100)}"
     hint = expected.get("hint", "")

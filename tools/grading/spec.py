@@ -14,6 +14,8 @@ restricted form the grader can split in two:
   is evaluated in a trusted run of the solution notebook and never enters the student's
   kernel. ``check_between(..., through=lambda x: ...)`` applies the lambda to the student's
   number in the trusted run (e.g. to run a sampler with a student's proposal scale).
+  ``mistakes={message: wrong value}`` is a trusted argument too: the wrong values are
+  computed there, and the grader's verdict names the mistake a wrong answer matches.
 * **setup statements** (assignments, imports, loops): each goes to the side(s) whose
   expressions use the names it defines, directly or through other setup statements. Build
   test inputs here (``_frame = pd.DataFrame(...)``), but do not call the student's

@@ -1,0 +1,1000 @@
+"""The check cells of the solution notebooks, run on right and on wrong answers.
+
+Each case takes one exercise's check cell from its solution notebook, builds the namespace it
+runs in from a few cells of the same notebook (imports, data; no answer cell), defines the
+answer function (the worked answer, or a wrong one that a student could write), and runs the
+hidden tests and the visible check. The worked answer must pass both; a wrong answer must
+fail both with an AnswerError, whose message names the mistake where the check knows it.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from functools import cache
+from pathlib import Path
+
+import matplotlib
+import nbformat
+import numpy as np
+import pytest
+
+from course_utils.checks import AnswerError
+from tools.grading.spec import lesson_spec
+from tools.notebooks import SOLUTIONS
+
+matplotlib.use("Agg")
+
+HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS\n?", re.DOTALL)
+MARKERS = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n", re.MULTILINE)
+
+
+def notebook_path(lesson: str) -> Path:
+    return SOLUTIONS / lesson / f"{lesson}.ipynb"
+
+
+@cache
+def cells(lesson: str) -> dict[str, str]:
+    """{cell id: source} of a solution notebook."""
+    return {c.id: c.source for c in nbformat.read(notebook_path(lesson), as_version=4).cells}
+
+
+def _code(source: str) -> str:
+    return "\n".join(
+        "" if line.lstrip().startswith(("%", "!")) else line for line in source.split("\n")
+    )
+
+
+@cache
+def base_namespace(lesson: str, setup: tuple[str, ...]) -> dict:
+    namespace: dict = {"display": lambda *a, **k: None}
+    for item in setup:  # a cell id, or code of its own after "code:"
+        code = item.removeprefix("code:") if item.startswith("code:") else cells(lesson)[item]
+        exec(_code(code), namespace)
+    return namespace
+
+
+def parts(lesson: str, check_id: str) -> tuple[str, str]:
+    """(hidden tests, visible check) of a check cell."""
+    source = cells(lesson)[check_id]
+    (hidden,) = HIDDEN.findall(source)
+    return hidden, HIDDEN.sub("", source)
+
+
+def run(lesson: str, setup: tuple[str, ...], check_id: str, answer: str, which: str) -> None:
+    namespace = dict(base_namespace(lesson, setup))
+    exec(answer, namespace)
+    hidden, visible = parts(lesson, check_id)
+    with warnings.catch_warnings():  # a student's 0 / 0 warns in a notebook, nothing more
+        warnings.simplefilter("ignore", RuntimeWarning)
+        exec(hidden if which == "hidden" else visible, namespace)
+
+
+def worked(lesson: str, answer_id: str) -> str:
+    return MARKERS.sub("", cells(lesson)[answer_id])
+
+
+@pytest.mark.parametrize("path", sorted(SOLUTIONS.glob("*/*.ipynb")), ids=lambda p: p.stem)
+def test_the_grader_can_read_every_lessons_hidden_tests(path):
+    assert lesson_spec(path).exercises
+
+
+L03 = "03_unnormalizable_posteriors"
+L03_SETUP = ("imports", "constant", "summaries")
+
+# (lesson, setup cells, answer id, check id, wrong answer, what the message must say)
+WRONG = [
+    # 3.2-3.4: answers that ignore the width pass only on grids of length 1.
+    (
+        L03,
+        L03_SETUP,
+        "answer_3_2",
+        "exercise_3_2",
+        "def normalize_on_grid(values, width):\n"
+        "    values = np.asarray(values, dtype=float)\n"
+        "    return values / values.mean()",
+        "",
+    ),
+    (
+        L03,
+        L03_SETUP,
+        "answer_3_2",
+        "exercise_3_2",
+        "def normalize_on_grid(values, width):\n"
+        "    values = np.asarray(values, dtype=float)\n"
+        "    return values / values.sum()",
+        "",
+    ),
+    (
+        L03,
+        L03_SETUP,
+        "answer_3_3",
+        "exercise_3_3",
+        "def grid_mean(pi, density, width):\n"
+        "    return float(np.mean(np.asarray(pi) * np.asarray(density)))",
+        "",
+    ),
+    (
+        L03,
+        L03_SETUP,
+        "answer_3_4",
+        "exercise_3_4",
+        "def grid_interval(pi, density, width, level=0.95):\n"
+        "    cdf = np.cumsum(np.asarray(density)) / len(density)\n"
+        "    pi = np.asarray(pi)\n"
+        "    return (float(pi[np.searchsorted(cdf, (1 - level) / 2)]),\n"
+        "            float(pi[np.searchsorted(cdf, (1 + level) / 2)]))",
+        "",
+    ),
+]
+
+L06 = "06_season_pass"
+L06_FIT = (
+    "imports",
+    "data",
+    "aggregate",
+    "code:baseline_fit = pm.sample(model=models.season_pass_baseline(grouped), **SAMPLE, "
+    "random_seed=61)",
+)
+WRONG += [
+    # 6.2: expit(coefficient) - 0.5 forgets the intercept; it used to pass both checks.
+    (
+        L06,
+        L06_FIT,
+        "answer_6_2",
+        "exercise_6_2",
+        "def probability_change(intercept, coefficient):\n"
+        "    return special.expit(np.asarray(coefficient)) - 0.5",
+        "right only when the intercept is 0",
+    ),
+    # the log-odds difference, not a probability difference
+    (
+        L06,
+        L06_FIT,
+        "answer_6_2",
+        "exercise_6_2",
+        "def probability_change(intercept, coefficient):\n"
+        "    return np.asarray(coefficient) + 0 * np.asarray(intercept)",
+        "",
+    ),
+]
+
+L04 = "04_mcmc"
+L05 = "05_eight_schools"
+L05_SETUP = ("imports", "data")
+L06_DATA = ("imports", "data", "aggregate")
+WRONG += [
+    # 3.1, 4.4, 4.5, 5.2, 5.3, 5.5, 6.3 compare with values computed independently of the
+    # course_utils function a student could call; wrong formulas still fail.
+    (
+        L03,
+        L03_SETUP,
+        "answer_3_1",
+        "exercise_3_1",
+        "def unnormalized_posterior(pi, heads, tails):\n"
+        "    pi = np.asarray(pi, dtype=float)\n"
+        "    return pi**heads * (1 - pi) ** tails * np.exp(-(pi**2))",
+        "",
+    ),
+    (
+        L04,
+        ("imports",),
+        "answer_4_4",
+        "exercise_4_4",
+        "def beta_binomial_model(n, r):\n"
+        "    with pm.Model() as model:\n"
+        "        p = pm.Beta('p', alpha=2.0, beta=2.0)\n"
+        "        pm.Binomial('r', n=n, p=p, observed=r)\n"
+        "    return model",
+        "",
+    ),
+    (
+        L04,
+        ("imports",),
+        "answer_4_5",
+        "exercise_4_5",
+        "def share_moderate(prior_sd):\n"
+        "    return float(stats.norm.cdf(special.logit(0.95) / prior_sd))",
+        "",
+    ),
+    (
+        L05,
+        L05_SETUP,
+        "answer_5_2",
+        "exercise_5_2",
+        "def theta_hat_and_v(mu, tau, y, sigma):\n"
+        "    precision = 1 / sigma + 1 / tau\n"
+        "    return (y / sigma + mu / tau) / precision, 1 / precision",
+        "",
+    ),
+    (
+        L05,
+        L05_SETUP,
+        "answer_5_5",
+        "exercise_5_5",
+        "def shrinkage_factors(tau, sigma):\n"
+        "    return np.asarray(sigma, dtype=float) ** -2 / (tau**-2 + np.asarray(sigma) ** -2)",
+        "",
+    ),
+    (
+        L06,
+        L06_DATA,
+        "answer_6_3",
+        "exercise_6_3",
+        "def interaction_model(grouped):\n"
+        "    with pm.Model() as model:\n"
+        "        a = pm.Normal('intercept', 0, 1)\n"
+        "        b = pm.Normal('promo', 0, 1)\n"
+        "        c = pm.Normal('channel', 0, 1, shape=2)\n"
+        "        pm.Normal('promo_channel', 0, 1, shape=2)\n"
+        "        pm.Binomial('bought', n=grouped['n'].to_numpy(), observed=grouped['bought'],\n"
+        "                    logit_p=a + b * grouped['bundle'].to_numpy()\n"
+        "                    + grouped[['park', 'email']].to_numpy() @ c)\n"
+        "    return model",
+        "",
+    ),
+]
+
+# Recognised mistakes (course_utils.checks, mistakes=): the message names the mistake.
+L00 = "00_start_here"
+L01 = "01_credit_assignment"
+L02 = "02_wald_vs_lrt"
+L00_SETUP = ("env-imports", "load")
+L01_SETUP = ("imports", "load", "fit-laplace")
+L02_SETUP = ("imports", "wald", "lrt", "disagree", "intervals", "study")
+
+
+def _answer(header: str, *body: str) -> str:
+    return header + "\n" + "\n".join("    " + line for line in body)
+
+
+RAW = "def raw_pass_rate(frame, method):"
+SUMMARY = "def site_summary(frame):"
+SUMMARY_BODY = (
+    "table = frame.groupby('site_id').agg(students=('passed', 'size'),",
+    "    passed=('passed', 'sum'), share_new=('method', 'mean'))",
+)
+POOLED = "def pooled_log_odds_ratio(frame):"
+WITHIN = "def mean_within_site_difference(frame):"
+SITE = "def site_pass_probability(fit, site, method):"
+SITE_BODY = "beta = fit.fixed['estimate']"
+WALD = "def wald_test(estimate, se):"
+LRT = "def lrt_p_value(loglik_null, loglik_full, df=1):"
+INTERVAL = "def wald_interval(estimate, se, level=0.95):"
+MCSE = "def rejection_mcse(rejections, n_sims):"
+WRONG += [
+    (
+        L00,
+        L00_SETUP,
+        "answer_0_1",
+        "exercise_0_1",
+        _answer(RAW, "return float(frame[frame['method'] != method]['passed'].mean())"),
+        "other method",
+    ),
+    (
+        L00,
+        L00_SETUP,
+        "answer_0_1",
+        "exercise_0_1",
+        _answer(
+            RAW, "return float(frame[frame['method'] == method]['passed'].sum() / len(frame))"
+        ),
+        "divided by all",
+    ),
+    (
+        L01,
+        L01_SETUP,
+        "answer_1_1",
+        "exercise_1_1",
+        _answer(
+            SUMMARY,
+            *SUMMARY_BODY,
+            "table['share_new'] = 1 - table['share_new']",
+            "table['pass_rate'] = table['passed'] / table['students']",
+            "return table[['students', 'passed', 'pass_rate', 'share_new']].sort_index()",
+        ),
+        "old method",
+    ),
+    (
+        L01,
+        L01_SETUP,
+        "answer_1_1",
+        "exercise_1_1",
+        _answer(
+            SUMMARY,
+            *SUMMARY_BODY,
+            "table['share_new'] = table['share_new'] * table['students']",
+            "table['pass_rate'] = table['passed'] / table['students']",
+            "return table[['students', 'passed', 'pass_rate', 'share_new']].sort_index()",
+        ),
+        "divide by the site's students",
+    ),
+    (
+        L01,
+        L01_SETUP,
+        "answer_1_2",
+        "exercise_1_2",
+        _answer(
+            POOLED,
+            "rate = frame.groupby('method')['passed'].mean()",
+            "return float(np.log(rate[1] / rate[0]))",
+        ),
+        "log risk ratio",
+    ),
+    (
+        L01,
+        L01_SETUP,
+        "answer_1_2",
+        "exercise_1_2",
+        _answer(
+            POOLED,
+            "rate = frame.groupby('method')['passed'].mean()",
+            "odds = rate / (1 - rate)",
+            "return float(np.log(odds[0] / odds[1]))",
+        ),
+        "old versus new",
+    ),
+    (
+        L01,
+        L01_SETUP,
+        "answer_1_3",
+        "exercise_1_3",
+        _answer(
+            WITHIN,
+            "rates = frame.pivot_table(index='site_id', columns='method',",
+            "    values='passed', aggfunc='mean').dropna()",
+            "return float((rates[0] - rates[1]).mean())",
+        ),
+        "old minus new",
+    ),
+    (
+        L01,
+        L01_SETUP,
+        "answer_1_3",
+        "exercise_1_3",
+        _answer(
+            WITHIN,
+            "rate = frame.groupby('method')['passed'].mean()",
+            "return float(rate[1] - rate[0])",
+        ),
+        "pooled difference",
+    ),
+    (
+        L01,
+        L01_SETUP,
+        "answer_1_4",
+        "exercise_1_4",
+        _answer(
+            SITE,
+            SITE_BODY,
+            "return float(special.expit(beta['Intercept'] + beta['method'] * method))",
+        ),
+        "random effect",
+    ),
+    (
+        L01,
+        L01_SETUP,
+        "answer_1_4",
+        "exercise_1_4",
+        _answer(
+            SITE,
+            SITE_BODY,
+            "return float(beta['Intercept'] + beta['method'] * method",
+            "             + fit.random_effects.loc[site])",
+        ),
+        "inverse logit",
+    ),
+    (
+        L02,
+        L02_SETUP,
+        "answer_2_1",
+        "exercise_2_1",
+        _answer(WALD, "z = estimate / se", "return z, stats.norm.sf(abs(z))"),
+        "one-sided",
+    ),
+    (
+        L02,
+        L02_SETUP,
+        "answer_2_1",
+        "exercise_2_1",
+        _answer(WALD, "z = se / estimate", "return z, 2 * stats.norm.sf(abs(z))"),
+        "divides the estimate",
+    ),
+    (
+        L02,
+        L02_SETUP,
+        "answer_2_2",
+        "exercise_2_2",
+        _answer(LRT, "return float(stats.chi2.sf(loglik_full - loglik_null, df))"),
+        "factor 2",
+    ),
+    (
+        L02,
+        L02_SETUP,
+        "answer_2_2",
+        "exercise_2_2",
+        _answer(LRT, "return float(stats.chi2.sf(2 * (loglik_null - loglik_full), df))"),
+        "full minus null",
+    ),
+    (
+        L02,
+        L02_SETUP,
+        "answer_2_3",
+        "exercise_2_3",
+        _answer(
+            INTERVAL, "z = stats.norm.ppf(level)", "return estimate - z * se, estimate + z * se"
+        ),
+        "one tail",
+    ),
+    (
+        L02,
+        L02_SETUP,
+        "answer_2_3",
+        "exercise_2_3",
+        _answer(INTERVAL, "return estimate - 1.96 * se, estimate + 1.96 * se"),
+        "",
+    ),
+    (
+        L02,
+        L02_SETUP,
+        "answer_2_4",
+        "exercise_2_4",
+        _answer(MCSE, "rate = rejections / n_sims", "return rate * (1 - rate) / n_sims"),
+        "square root",
+    ),
+    (
+        L02,
+        L02_SETUP,
+        "answer_2_4",
+        "exercise_2_4",
+        _answer(MCSE, "rate = rejections / n_sims", "return float(np.sqrt(rate * (1 - rate)))"),
+        "one indicator",
+    ),
+]
+
+POOLED_5 = "def pooled_estimate(y, sigma):"
+LOGPOST = "def log_posterior(lam1, lam2, y, sigma):"
+VARIANCE = "variance = np.exp(2 * lam2) + sigma**2"
+DENSITY = "np.sum(-0.5 * np.log(variance) - (lam1 - y) ** 2 / (2 * variance))"
+INTERACTION_BODY = (
+    "bundle = grouped['bundle'].to_numpy()",
+    "dummies = grouped[['park', 'email']].to_numpy()",
+    "with pm.Model() as model:",
+    "    intercept = pm.Normal('intercept', 0, 1)",
+    "    promo = pm.Normal('promo', 0, 1)",
+    "    channel = pm.Normal('channel', 0, 1, shape=2)",
+    "    promo_channel = pm.Normal('promo_channel', 0, 1, shape=2)",
+    "    logit_p = (intercept + promo * bundle + dummies @ channel",
+    "               + bundle * (dummies @ promo_channel))",
+    "    pm.Binomial('bought', n=grouped['n'].to_numpy(), logit_p=logit_p,",
+    "                observed=grouped['bought'].to_numpy())",
+    "return model",
+)
+WRONG += [
+    # 5.1: weights 1/sigma instead of 1/sigma^2 (the visible check had equal sigmas).
+    (
+        L05,
+        L05_SETUP,
+        "answer_5_1",
+        "exercise_5_1",
+        _answer(
+            POOLED_5,
+            "w = 1 / np.asarray(sigma, dtype=float)",
+            "return float(np.sum(w * y) / np.sum(w)), float(1 / np.sum(w))",
+        ),
+        "weights 1/sigma",
+    ),
+    (
+        L05,
+        L05_SETUP,
+        "answer_5_1",
+        "exercise_5_1",
+        _answer(
+            POOLED_5,
+            "w = 1 / np.asarray(sigma, dtype=float) ** 2",
+            "return float(np.sum(w * y) / np.sum(w)), float(np.sqrt(1 / np.sum(w)))",
+        ),
+        "standard error",
+    ),
+    # 5.3: the Jacobian forgotten, or with the wrong sign, is named.
+    (
+        L05,
+        L05_SETUP,
+        "answer_5_3",
+        "exercise_5_3",
+        _answer(LOGPOST, VARIANCE, f"return float({DENSITY})"),
+        "left out the Jacobian",
+    ),
+    (
+        L05,
+        L05_SETUP,
+        "answer_5_3",
+        "exercise_5_3",
+        _answer(LOGPOST, VARIANCE, f"return float({DENSITY} - lam2)"),
+        "not - lam2",
+    ),
+    # 6.3: the right log density with shape=2 and no dims fails on the dims.
+    (
+        L06,
+        L06_DATA,
+        "answer_6_3",
+        "exercise_6_3",
+        _answer("def interaction_model(grouped):", *INTERACTION_BODY),
+        "dims",
+    ),
+]
+
+NORMALIZE = "def normalize_on_grid(values, width):"
+GRID_MEAN = "def grid_mean(pi, density, width):"
+GRID_INTERVAL = "def grid_interval(pi, density, width, level=0.95):"
+INTERVAL_END = (
+    "pi = np.asarray(pi)",
+    "return (float(pi[np.searchsorted(cdf, (1 - level) / 2)]),",
+    "        float(pi[np.searchsorted(cdf, (1 + level) / 2)]))",
+)
+WRONG += [
+    (
+        L03,
+        L03_SETUP,
+        "answer_3_1",
+        "exercise_3_1",
+        _answer(
+            "def unnormalized_posterior(pi, heads, tails):",
+            "pi = np.asarray(pi, dtype=float)",
+            "return pi**heads * (1 - pi) ** tails",
+        ),
+        "likelihood alone",
+    ),
+    (
+        L03,
+        L03_SETUP,
+        "answer_3_1",
+        "exercise_3_1",
+        _answer(
+            "def unnormalized_posterior(pi, heads, tails):",
+            "pi = np.asarray(pi, dtype=float)",
+            "return pi ** (heads + 1) * (1 - pi) ** (tails + 1)",
+        ),
+        "exp(-pi^2)",
+    ),
+    (
+        L03,
+        L03_SETUP,
+        "answer_3_2",
+        "exercise_3_2",
+        _answer(
+            NORMALIZE, "values = np.asarray(values, dtype=float)", "return values / values.sum()"
+        ),
+        "sum(values) only",
+    ),
+    (
+        L03,
+        L03_SETUP,
+        "answer_3_2",
+        "exercise_3_2",
+        _answer(
+            NORMALIZE, "values = np.asarray(values, dtype=float)", "return values / values.mean()"
+        ),
+        "length 1",
+    ),
+    (
+        L03,
+        L03_SETUP,
+        "answer_3_3",
+        "exercise_3_3",
+        _answer(GRID_MEAN, "return float(np.sum(np.asarray(pi) * np.asarray(density)))"),
+        "forgot to multiply by width",
+    ),
+    (
+        L03,
+        L03_SETUP,
+        "answer_3_3",
+        "exercise_3_3",
+        _answer(GRID_MEAN, "return float(np.mean(np.asarray(pi) * np.asarray(density)))"),
+        "np.mean(pi * density)",
+    ),
+    (
+        L03,
+        L03_SETUP,
+        "answer_3_4",
+        "exercise_3_4",
+        _answer(GRID_INTERVAL, "cdf = np.cumsum(np.asarray(density))", *INTERVAL_END),
+        "left out the width",
+    ),
+    (
+        L03,
+        L03_SETUP,
+        "answer_3_4",
+        "exercise_3_4",
+        _answer(
+            GRID_INTERVAL, "cdf = np.cumsum(np.asarray(density)) / len(density)", *INTERVAL_END
+        ),
+        "length 1",
+    ),
+]
+
+ACCEPT = "def accept(log_current, log_candidate, log_u):"
+ESS = "def ar1_ess(n, rho):"
+SHARE = "def share_moderate(prior_sd):"
+NEGATIVE = "def prob_negative(draws):"
+# A stand-in for lesson 04's NUTS fit and exact summary: normal draws and their exact
+# probability of a negative value (the check cell only reads these).
+L04_DRAWS = (
+    "imports",
+    "code:import types\n"
+    "_d = np.random.default_rng(1).normal(-3.0, 2.3, size=(4, 1000))\n"
+    "tutoring_idata = az.from_dict({'posterior': {'method': _d}})\n"
+    "method_draws = _d.ravel()\n"
+    "exact = types.SimpleNamespace(prob_method_negative=float(stats.norm.cdf(3.0 / 2.3)))",
+)
+WRONG += [
+    (
+        L04,
+        ("imports",),
+        "answer_4_1",
+        "exercise_4_1",
+        _answer(ACCEPT, "return bool(log_u > log_candidate - log_current)"),
+        "reversed",
+    ),
+    (
+        L04,
+        ("imports",),
+        "answer_4_1",
+        "exercise_4_1",
+        _answer(
+            ACCEPT, "return bool(np.exp(log_u) < np.exp(log_candidate) / np.exp(log_current))"
+        ),
+        "log scale",
+    ),
+    (
+        L04,
+        ("imports",),
+        "answer_4_1",
+        "exercise_4_1",
+        _answer(ACCEPT, "return bool(log_u < log_current - log_candidate)"),
+        "upside down",
+    ),
+    (
+        L04,
+        ("imports",),
+        "answer_4_2",
+        "exercise_4_2",
+        _answer(ESS, "return n * (1 + rho) / (1 - rho)"),
+        "upside down",
+    ),
+    (
+        L04,
+        ("imports",),
+        "answer_4_2",
+        "exercise_4_2",
+        _answer(ESS, "return n * (1 - rho)"),
+        "denominator",
+    ),
+    (
+        L04,
+        ("imports",),
+        "answer_4_5",
+        "exercise_4_5",
+        _answer(SHARE, "return float(stats.norm.cdf(special.logit(0.95) / prior_sd))"),
+        "subtract P(x < logit 0.05)",
+    ),
+    (
+        L04,
+        ("imports",),
+        "answer_4_5",
+        "exercise_4_5",
+        _answer(
+            SHARE,
+            "return float(stats.norm.cdf(0.95 / prior_sd) - stats.norm.cdf(0.05 / prior_sd))",
+        ),
+        "log-odds scale",
+    ),
+    (
+        L04,
+        L04_DRAWS,
+        "answer_4_6",
+        "exercise_4_6",
+        _answer(NEGATIVE, "return float(np.mean(np.asarray(draws) > 0))"),
+        "P(effect > 0)",
+    ),
+    (
+        L04,
+        L04_DRAWS,
+        "answer_4_6",
+        "exercise_4_6",
+        _answer(NEGATIVE, "return float(np.sum(np.asarray(draws) < 0))"),
+        "a count",
+    ),
+]
+
+THETA = "def theta_hat_and_v(mu, tau, y, sigma):"
+SHRINK = "def shrinkage_factors(tau, sigma):"
+LOG_ODDS = "def log_odds(bought, n):"
+CHANGE = "def probability_change(intercept, coefficient):"
+TAKE = "def take_rate_draws(a_draws, b_draws):"
+AGGREGATE = "def aggregate_log_odds_ratio(grouped):"
+TOTALS = "totals = grouped.groupby('bundle')[['bought', 'n']].sum()"
+# A stand-in for lesson 06's multilevel fit: the check cell reads two of its variables.
+L06_MULTILEVEL = (
+    *L06_DATA,
+    "code:import types\nimport xarray as xr\n"
+    "_draws = np.random.default_rng(6).normal(0.0, 0.3, size=(2, 4, 500, 3))\n"
+    "multilevel_fit = types.SimpleNamespace(posterior=xr.Dataset(\n"
+    "    {'a_channel': (('chain', 'draw', 'channel'), _draws[0] - 1.0),\n"
+    "     'b_channel': (('chain', 'draw', 'channel'), _draws[1] + 0.5)},\n"
+    "    coords={'channel': ['Mail', 'Park', 'Email']}))",
+)
+WRONG += [
+    (
+        L05,
+        L05_SETUP,
+        "answer_5_2",
+        "exercise_5_2",
+        _answer(
+            THETA,
+            "precision = 1 / sigma**2 + 1 / tau**2",
+            "return (y / tau**2 + mu / sigma**2) / precision, 1 / precision",
+        ),
+        "swapped the weights",
+    ),
+    (
+        L05,
+        L05_SETUP,
+        "answer_5_2",
+        "exercise_5_2",
+        _answer(
+            THETA,
+            "precision = 1 / sigma**2 + 1 / tau**2",
+            "return (y / sigma**2 + mu / tau**2) / precision, precision",
+        ),
+        "V is its inverse",
+    ),
+    (
+        L05,
+        L05_SETUP,
+        "answer_5_5",
+        "exercise_5_5",
+        _answer(
+            SHRINK,
+            "sigma = np.asarray(sigma, dtype=float)",
+            "return sigma**-2 / (tau**-2 + sigma**-2)",
+        ),
+        "1 - B",
+    ),
+    (
+        L05,
+        L05_SETUP,
+        "answer_5_5",
+        "exercise_5_5",
+        _answer(
+            SHRINK,
+            "sigma = np.asarray(sigma, dtype=float)",
+            "return tau**-1 / (tau**-1 + sigma**-1)",
+        ),
+        "squares",
+    ),
+    (
+        L06,
+        L06_DATA,
+        "answer_6_1",
+        "exercise_6_1",
+        _answer(LOG_ODDS, "return float(np.log(bought / n))"),
+        "log of the probability",
+    ),
+    (
+        L06,
+        L06_DATA,
+        "answer_6_1",
+        "exercise_6_1",
+        _answer(LOG_ODDS, "return bought / (n - bought)"),
+        "take their log",
+    ),
+    (
+        L06,
+        L06_FIT,
+        "answer_6_2",
+        "exercise_6_2",
+        _answer(CHANGE, "return special.expit(np.asarray(intercept) + np.asarray(coefficient))"),
+        "subtract expit(intercept)",
+    ),
+    (
+        L06,
+        L06_MULTILEVEL,
+        "answer_6_4",
+        "exercise_6_4",
+        _answer(TAKE, "return np.asarray(a_draws) + np.asarray(b_draws)"),
+        "inverse logit",
+    ),
+    (
+        L06,
+        L06_MULTILEVEL,
+        "answer_6_4",
+        "exercise_6_4",
+        _answer(TAKE, "return special.expit(np.asarray(a_draws)) + special.expit(b_draws)"),
+        "inverse logit of the sum",
+    ),
+    (
+        L06,
+        L06_DATA,
+        "answer_6_5",
+        "exercise_6_5",
+        _answer(
+            AGGREGATE,
+            TOTALS,
+            "rate = totals['bought'] / totals['n']",
+            "return float(np.log(rate[1] / rate[0]))",
+        ),
+        "log risk ratio",
+    ),
+    (
+        L06,
+        L06_DATA,
+        "answer_6_5",
+        "exercise_6_5",
+        _answer(
+            AGGREGATE,
+            TOTALS,
+            "odds = totals['bought'] / (totals['n'] - totals['bought'])",
+            "return float(np.log(odds[0] / odds[1]))",
+        ),
+        "no bundle over bundle",
+    ),
+]
+
+# A stand-in for lesson 05's posterior draws of theta: independent exact draws (tau by the
+# inverse CDF of its exact marginal density on a fine grid, mu given tau, theta given both).
+L05_THETA = (
+    *L05_SETUP,
+    "code:_rng = np.random.default_rng(5)\n"
+    "_taus = np.linspace(0.0005, 200.0, 200_000)\n"
+    "_cdf = np.cumsum(es.tau_posterior(_taus, y, sigma))\n"
+    "_tau = np.interp(_rng.uniform(0, _cdf[-1], size=(4, 1000)), _cdf, _taus)\n"
+    "_w = 1 / (sigma**2 + _tau[..., None] ** 2)\n"
+    "_mu = (_w * y).sum(-1) / _w.sum(-1)\n"
+    "_mu = _mu + _rng.standard_normal(_tau.shape) / np.sqrt(_w.sum(-1))\n"
+    "theta_draws = es.draw_theta(_mu, _tau, y, sigma, _rng)",
+)
+GREATER = "def prob_greater_from_draws(draws_j, draws_k):"
+WRONG += [
+    (
+        L05,
+        L05_THETA,
+        "answer_5_6",
+        "exercise_5_6",
+        _answer(GREATER, "return float(np.mean(np.asarray(draws_k) > np.asarray(draws_j)))"),
+        "order of the arguments",
+    ),
+    (
+        L05,
+        L05_THETA,
+        "answer_5_6",
+        "exercise_5_6",
+        _answer(GREATER, "return float(np.mean(np.asarray(draws_j) - np.asarray(draws_k)))"),
+        "",
+    ),
+]
+
+
+def _interaction(term: str) -> str:
+    """6.3's worked answer with another interaction term in the log-odds."""
+    body = (
+        "bundle = grouped['bundle'].to_numpy()",
+        "dummies = grouped[['park', 'email']].to_numpy()",
+        "with pm.Model(coords={'channel_effect': ['Park', 'Email']}) as model:",
+        "    intercept = pm.Normal('intercept', 0, 1)",
+        "    promo = pm.Normal('promo', 0, 1)",
+        "    channel = pm.Normal('channel', 0, 1, dims='channel_effect')",
+        "    promo_channel = pm.Normal('promo_channel', 0, 1, dims='channel_effect')",
+        f"    logit_p = intercept + promo * bundle + dummies @ channel{term}",
+        "    pm.Binomial('bought', n=grouped['n'].to_numpy(), logit_p=logit_p,",
+        "                observed=grouped['bought'].to_numpy())",
+        "return model",
+    )
+    return _answer("def interaction_model(grouped):", *body)
+
+
+WRONG += [
+    (L06, L06_DATA, "answer_6_3", "exercise_6_3", _interaction(""), "does not vary by channel"),
+    (
+        L06,
+        L06_DATA,
+        "answer_6_3",
+        "exercise_6_3",
+        _interaction(" + dummies @ promo_channel"),
+        "multiply it by bundle",
+    ),
+]
+
+BETA_BINOMIAL = "def beta_binomial_model(n, r):"
+WRONG += [
+    (
+        L04,
+        ("imports",),
+        "answer_4_4",
+        "exercise_4_4",
+        _answer(
+            BETA_BINOMIAL,
+            "with pm.Model() as model:",
+            "    pm.Binomial('r', n=n, p=pm.Beta('p', 1.0, 1.0), observed=n - r)",
+            "return model",
+        ),
+        "failures",
+    ),
+    (
+        L04,
+        ("imports",),
+        "answer_4_4",
+        "exercise_4_4",
+        _answer(
+            BETA_BINOMIAL,
+            "with pm.Model() as model:",
+            "    pm.Binomial('r', n=n, p=pm.Beta('p', 1.0, 1.0), observed=n)",
+            "return model",
+        ),
+        "not n",
+    ),
+]
+
+# Names of the reference functions that no check (nor its text) may show for an exercise.
+HANDED_OUT = [
+    (L03, ["ex1-head", "ex1-check-intro", "exercise_3_1", "curves", "example-head"], "log_kernel"),
+    (L04, ["ex4-head", "ex4-check-text", "exercise_4_4"], "beta_binomial("),
+    (L04, ["ex5-head", "ex5-check-text", "exercise_4_5", "prior-plot"], "prob_between"),
+    (L05, ["ex2-head", "ex2-check-text", "exercise_5_2"], "conditional_theta"),
+    (L05, ["ex3-head", "ex3-check-text", "exercise_5_3"], "log_marginal_posterior"),
+    (L05, ["ex5-head", "ex5-check-text", "exercise_5_5"], "es.shrinkage"),
+    (L06, ["ex3-head", "ex3-check-text", "exercise_6_3"], "season_pass_interaction"),
+]
+
+
+@pytest.mark.parametrize(("lesson", "cell_ids", "name"), HANDED_OUT)
+def test_no_check_hands_out_the_reference_function(lesson, cell_ids, name):
+    shown = {cell_id: cells(lesson)[cell_id] for cell_id in cell_ids}
+    assert [cell_id for cell_id, text in shown.items() if name in text] == []
+
+
+RIGHT = sorted({(w[0], w[1], w[2], w[3]) for w in WRONG})
+
+
+@pytest.mark.parametrize("which", ["hidden", "visible"])
+@pytest.mark.parametrize(("lesson", "setup", "answer_id", "check_id"), RIGHT)
+def test_the_worked_answer_passes(lesson, setup, answer_id, check_id, which):
+    run(lesson, setup, check_id, worked(lesson, answer_id), which)
+
+
+@pytest.mark.parametrize("which", ["hidden", "visible"])
+@pytest.mark.parametrize(
+    ("lesson", "setup", "answer_id", "check_id", "wrong", "message"),
+    WRONG,
+    ids=[f"{w[3]}-{i}" for i, w in enumerate(WRONG)],
+)
+def test_a_wrong_answer_fails(lesson, setup, answer_id, check_id, wrong, message, which):
+    # A wrong answer may also fail by raising in the student's own code (an index off the
+    # grid): the check fails all the same. The worked answer's test rules out a broken setup.
+    with pytest.raises(Exception) as failure:
+        run(lesson, setup, check_id, wrong, which)
+    if message:
+        assert failure.type is AnswerError
+        assert message in str(failure.value)
+
+
+def test_the_exact_posterior_mean_of_6_2_by_quadrature():
+    """0.0962722 in exercise 6.2's checks: E[expit(a + b) - expit(a)] under the baseline
+    model (Normal(0, 1) priors; 670 of 1482 bought without the bundle, 919 of 1674 with),
+    on a 1601 x 1601 grid that holds all but 1e-44 of the posterior."""
+    from scipy import special
+
+    a, b = np.meshgrid(np.linspace(-1.2, 0.8, 1601), np.linspace(-0.6, 1.4, 1601), indexing="ij")
+    log_density = (
+        -0.5 * a**2
+        - 0.5 * b**2
+        + 670 * special.log_expit(a)
+        + 812 * special.log_expit(-a)
+        + 919 * special.log_expit(a + b)
+        + 755 * special.log_expit(-a - b)
+    )
+    weight = np.exp(log_density - log_density.max())
+    change = special.expit(a + b) - special.expit(a)
+    exact = float(np.sum(weight * change) / weight.sum())
+    assert exact == pytest.approx(0.0962722, abs=5e-8)
+    assert abs(exact - (919 / 1674 - 670 / 1482)) > 5e-4  # not the observed difference
