@@ -23,7 +23,7 @@ help:
 	@echo "make lessons  regenerate lessons/ from solutions/ (nbgrader)"
 	@echo "make solutions  re-execute the solution notebooks in place (stored outputs)"
 	@echo "make slides   build the offline lecture decks into build/slides/ (needs npm)"
-	@echo "make grade SUBMISSIONS=/path [GRADES=grades.csv] [GRADE_ARGS=\"--timeout 300\"]  grade student notebooks (sandboxed)"
+	@echo "make grade SUBMISSIONS=/path [GRADES=grades.csv] [JOBS=N] [GRADE_ARGS=\"--force\"]  grade student notebooks (sandboxed, N at once)"
 	@echo "make lock     re-resolve requirements.lock and environment.yml from pyproject.toml"
 	@echo "make bench [BENCH_ARGS=\"--only kernel\"]  time notebooks, models (vs Stan), fits in a kernel, widgets: bench/results.md"
 
@@ -103,7 +103,7 @@ slides: setup
 
 grade: setup
 	@if [ -z "$(SUBMISSIONS)" ]; then echo "usage: make grade SUBMISSIONS=/path/to/submissions [GRADES=grades.csv]"; exit 2; fi
-	$(BIN)/python -m tools.grade "$(SUBMISSIONS)" --output "$(or $(GRADES),grades.csv)" $(GRADE_ARGS)
+	$(BIN)/python -m tools.grade "$(SUBMISSIONS)" --output "$(or $(GRADES),grades.csv)" $(if $(JOBS),--jobs $(JOBS)) $(GRADE_ARGS)
 
 lock: setup
 	$(BIN)/python -m tools.lock
