@@ -368,7 +368,7 @@ def run(tmp_path_factory):
     start = time.monotonic()
     result = subprocess.run(
         [
-            *(sys.executable, "tools/grade.py", str(submissions), "--output", str(output)),
+            *(sys.executable, "-m", "tools.grade", str(submissions), "--output", str(output)),
             *("--workdir", str(workdir), "--timeout", str(CELL_TIMEOUT)),
             *("--notebook-timeout", str(NOTEBOOK_TIMEOUT), "--max-output-mb", str(MAX_OUTPUT_MB)),
         ],

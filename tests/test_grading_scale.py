@@ -11,8 +11,12 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
 import shutil
+import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -23,6 +27,7 @@ from tests.test_grading import (
     LOOPS,
     ONLY_VISIBLE,
     RIGHT,
+    ROOT,
     run_grading,
     submission,
     tree_checksums,
@@ -145,3 +150,136 @@ def test_a_changed_grader_version_invalidates_the_store(graded_twice):
     shutil.copytree(runs["1"][0].parent / "grades.results", output.parent / "grades.results")
     result = run_grading(base / "class", output, base / "work", "--timeout", "11")
     assert result.returncode == 0 and counts(result) == (4, 1, 0)
+
+
+# -- feedback pages and the class report ----------------------------------------------
+
+
+def test_every_student_gets_a_feedback_page(graded_twice):
+    _, runs, _ = graded_twice
+    folder = runs["1"][0].parent / "feedback"
+    pages = {p.parent.name: p.read_text() for p in folder.glob(f"*/{LESSON}.html")}
+    assert set(pages) == set(CLASS)
+    assert "2 / 2 points" in pages["ann_right"] and "All checks passed." in pages["ann_right"]
+    assert "0 / 2 points" in pages["cat_wrong"] and "not right" in pages["cat_wrong"]
+    assert "timed out" in pages["dan_loops"] and "not answered yet" in pages["bob_blank"]
+    assert "def raw_pass_rate" in pages["ann_right"]  # the student's own notebook
+    for page in pages.values():
+        assert "<script" not in page.lower() and "http" not in page.lower().replace(
+            "http-equiv", ""
+        )
+        # the hidden tests' inputs and expected values never appear
+        for hidden in ("3 / 12", "2 / 3", "other = pd.DataFrame", "0.25", "0.6667"):
+            assert hidden not in page, hidden
+
+
+def test_redact_hides_expected_values_but_keeps_labels_and_the_students_value():
+    from tools.grading.feedback import hidden_numbers, redact
+
+    message = "rate(x, 1) = 0.31; it should be between 0.6 and 0.7."
+    assert redact(message, [0.6, 0.7, 1.0], ["rate(x, 1)"]) == (
+        "rate(x, 1) = 0.31; it should be between … and …."
+    )
+    # a rounded expected value (check messages print 4 or 6 significant digits)
+    assert redact("off by 0.6667 and 0.666667", [2 / 3], []) == "off by … and …"
+    assert redact("rate(x, 1) = 0.5, wrong", [0.5], ["rate(x, 1)"]) == "rate(x, 1) = 0.5, wrong"
+    assert redact("got 0.75", [0.5], []) == "got 0.75"
+    # the expected values as the reference run sends them (plain data)
+    expected = [{"expected": 0.25, "rtol": 1e-6}, {"low": {"list": [0.6, 0.7]}}]
+    assert {0.25, 1e-6, 0.6, 0.7} <= set(hidden_numbers(expected))
+
+
+def test_class_report_per_exercise(graded_twice):
+    _, runs, _ = graded_twice
+    folder = runs["1"][0].parent
+    with (folder / "grades.report.csv").open(newline="") as handle:
+        (row,) = list(csv.DictReader(handle))
+    assert (row["lesson"], row["exercise"], row["students"]) == (LESSON, "exercise_0_1", "4")
+    assert float(row["mean_points"]) == 0.5 and float(row["full_marks_share"]) == 0.25
+    assert float(row["mean_share"]) == 0.25
+    failures = row["common_failures"]
+    assert "timed out after # s" in failures and "not answered yet. (1)" in failures
+    assert (folder / "grades.report.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_failure_kinds_group_alike_reasons():
+    from tools.grading.feedback import class_report, failure_kind
+    from tools.grading.grader import Row
+
+    assert failure_kind("f(x, 1) = 0.31, but that is not right.") == (
+        "f(x, 1) = #, but that is not right."
+    )
+    rows = [
+        Row("a", "L", "e", 0, 2, "f(x, 1) = 0.31, but that is not right."),
+        Row("b", "L", "e", 0, 2, "f(x, 1) = 0.42, but that is not right."),
+        Row("c", "L", "e", 2, 2, ""),
+        Row("d", "L", "e", 0, 2, "f(x, 1): not answered yet."),
+    ]
+    (entry,) = class_report(rows)
+    assert entry["full_marks_share"] == "0.250" and entry["mean_points"] == "0.5"
+    assert entry["common_failures"].startswith("f(x, 1) = #, but that is not right. (2)")
+
+
+# -- a Dask cluster on loopback ---------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def dask_cluster(tmp_path):
+    """A ``dask scheduler`` and two ``dask worker`` processes on loopback, started as an
+    instructor would (the course's venv, the repository on PYTHONPATH); the address."""
+    bin_dir = Path(sys.executable).parent
+    address = f"tcp://127.0.0.1:{free_port()}"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "DASK_DISTRIBUTED__WORKER__DAEMON": "False"}
+    started = []
+    logs = []
+
+    def start(*command):
+        log = (tmp_path / f"dask{len(started)}.log").open("w")
+        logs.append(log)
+        process = subprocess.Popen(
+            [str(bin_dir / "dask"), *command],
+            cwd=tmp_path,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        started.append(process)
+
+    try:
+        start("scheduler", "--host", "127.0.0.1", "--port", address.rsplit(":", 1)[1])
+        for _ in range(2):
+            start("worker", address, "--nthreads", "1", "--no-dashboard", "--host", "127.0.0.1")
+        from distributed import Client
+
+        with Client(address, timeout=60) as client:
+            client.wait_for_workers(2, timeout=120)
+        yield address
+    finally:
+        for process in reversed(started):
+            process.terminate()
+        for process in reversed(started):
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        for log in logs:
+            log.close()
+
+
+def test_a_dask_cluster_gives_the_same_csv(graded_twice, dask_cluster, tmp_path):
+    base, runs, before = graded_twice
+    output = tmp_path / "cluster" / "grades.csv"
+    output.parent.mkdir()
+    extra = ("--timeout", TIMEOUT, "--scheduler", dask_cluster)
+    result = run_grading(base / "class", output, tmp_path / "work", *extra)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert counts(result) == (4, 1, 0) and f"on {dask_cluster}" in result.stdout
+    assert output.read_bytes() == runs["1"][0].read_bytes()
+    assert tree_checksums(base / "class") == before

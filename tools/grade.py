@@ -22,10 +22,13 @@ sandbox, or on a Dask distributed cluster (``--scheduler ADDRESS``); either way 
 only runs the notebook and returns plain data, and the points are computed here. Results
 are kept per student and lesson with the submission's SHA-256 in ``<CSV name>.results/``
 beside the CSV: a second run grades only new or changed submissions and an interrupted
-run resumes (``--force`` grades everything again).
+run resumes (``--force`` grades everything again). Each student gets a feedback page per
+lesson (``--feedback DIR``, default ``feedback/`` beside the CSV: ``<student>/<lesson>.html``,
+their notebook with points and check messages, hidden expected values never shown); the
+instructor gets a class report per exercise, ``<CSV name>.report.csv`` and ``.png``.
 
 Usage: python -m tools.grade SUBMISSIONS [--output grades.csv] [--workdir DIR]
-       [--jobs N] [--scheduler ADDRESS] [--force] [--results DIR] [--no-progress]
+       [--jobs N] [--scheduler ADDRESS] [--force] [--results DIR] [--feedback DIR] [--no-progress]
        [--timeout S] [--notebook-timeout S] [--max-output-mb MB]
 """
 
@@ -92,6 +95,12 @@ def main(argv: list[str] | None = None) -> int:
         type=Path,
         help="stored results per student and lesson (default: <CSV name>.results beside it)",
     )
+    parser.add_argument(
+        "--feedback",
+        type=Path,
+        help="folder of the feedback pages, <student>/<lesson>.html (default: feedback/ "
+        "beside the CSV)",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
     submissions = args.submissions.resolve()
@@ -112,6 +121,12 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--results must be outside --workdir (the work folder is emptied)")
     if results == submissions or submissions in results.parents:
         parser.error("--results must be outside SUBMISSIONS")
+    feedback = (args.feedback or output.parent / "feedback").resolve()
+    for name, folder in (("--feedback", feedback),):
+        if folder == workdir or workdir in folder.parents or folder in workdir.parents:
+            parser.error(f"{name} must be outside --workdir (the work folder is emptied)")
+        if folder == submissions or submissions in folder.parents:
+            parser.error(f"{name} must be outside SUBMISSIONS")
     if min(args.timeout, args.notebook_timeout, args.max_output_mb) <= 0:
         parser.error("--timeout, --notebook-timeout and --max-output-mb must be positive")
     limits = Limits(
@@ -129,6 +144,7 @@ def main(argv: list[str] | None = None) -> int:
         force=args.force,
         results=results,
         progress=not args.no_progress,
+        feedback=feedback,
     )
 
 

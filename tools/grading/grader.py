@@ -32,6 +32,7 @@ from pathlib import Path
 import nbformat
 
 from tools.grading import scoring
+from tools.grading.feedback import hidden_numbers, redact, write_class_report, write_pages
 from tools.grading.parallel import Executor, InProcess, code_version, executor
 from tools.grading.progress import GradingProgress
 from tools.grading.runner import ReferenceError, ReferenceRun, warm_caches
@@ -55,6 +56,7 @@ class Row:
     points: float
     max_points: float
     reason: str
+    student_reason: str = ""  # the reason with hidden values redacted (feedback pages)
 
 
 @dataclass
@@ -307,13 +309,24 @@ def readonly_paths() -> tuple[list[Path], dict[str, str]]:
     return [p for p in paths if p.exists()], env
 
 
-def _rows(item: Submission, spec: LessonSpec, reasons: dict[str, tuple[float, str]]) -> list[Row]:
+def _rows(item: Submission, spec: LessonSpec, reasons: dict[str, tuple]) -> list[Row]:
+    """The rows of one submission. ``reasons[grade_id]``: (points, reason) or (points,
+    reason, the reason as the student may see it)."""
     rows = []
     for exercise in spec.exercises:
-        points, reason = reasons.get(exercise.grade_id, (0.0, item.problem))
-        reason = "; ".join([r for r in [reason, *item.notes] if r])
+        value = reasons.get(exercise.grade_id, (0.0, item.problem))
+        points, reason = value[0], value[1]
+        shown = value[2] if len(value) > 2 else reason
         rows.append(
-            Row(item.student, item.lesson, exercise.grade_id, points, exercise.points, reason)
+            Row(
+                item.student,
+                item.lesson,
+                exercise.grade_id,
+                points,
+                exercise.points,
+                "; ".join([r for r in [reason, *item.notes] if r]),
+                "; ".join([r for r in [shown, *item.notes] if r]),
+            )
         )
     return rows
 
@@ -357,7 +370,7 @@ def lesson_files(lesson: str) -> list[Path]:
     return [SOLUTIONS / lesson / f"{lesson}.ipynb", LESSONS / lesson / f"{lesson}.ipynb"]
 
 
-def _stored_reasons(entry: dict | None, spec: LessonSpec) -> dict[str, tuple[float, str]] | None:
+def _stored_reasons(entry: dict | None, spec: LessonSpec) -> dict[str, tuple] | None:
     """Points and reasons of a stored, scored entry, if it covers every exercise."""
     reasons = (entry or {}).get("reasons")
     if not isinstance(reasons, dict):
@@ -365,9 +378,9 @@ def _stored_reasons(entry: dict | None, spec: LessonSpec) -> dict[str, tuple[flo
     out = {}
     for exercise in spec.exercises:
         value = reasons.get(exercise.grade_id)
-        if not (isinstance(value, list) and len(value) == 2):
+        if not (isinstance(value, list) and len(value) == 3):
             return None
-        out[exercise.grade_id] = (float(value[0]), str(value[1]))
+        out[exercise.grade_id] = (float(value[0]), str(value[1]), str(value[2]))
     return out
 
 
@@ -506,13 +519,17 @@ def _grade_with_reference(
             reasons = {}
             for exercise in spec.exercises:
                 document = result["exercises"].get(exercise.grade_id, {"no_result": "not run"})
-                reasons[exercise.grade_id] = scoring.verdict(
+                expected = reference.expected[exercise.grade_id]
+                points, reason = scoring.verdict(
                     exercise,
-                    reference.expected[exercise.grade_id],
+                    expected,
                     document,
                     judged.get(exercise.grade_id, {}),
                     result["answers"].get(exercise.grade_id),
                 )
+                labels = [p.label for p in exercise.probes]
+                shown = redact(reason, hidden_numbers(expected), labels)
+                reasons[exercise.grade_id] = (points, reason, shown)
             if judged_fully:
                 context.keep(item, reasons={k: list(v) for k, v in reasons.items()})
             rows += _rows(item, spec, reasons)
@@ -641,8 +658,9 @@ def _flag_changed(items: list[Submission], rows: list[Row]) -> None:
         flag = changed.get((row.student, row.lesson))
         if flag:
             reason = f"{flag}; {row.reason}" if row.reason else flag
+            shown = f"{flag}; {row.student_reason}" if row.student_reason else flag
             rows[index] = Row(
-                row.student, row.lesson, row.exercise, row.points, row.max_points, reason
+                row.student, row.lesson, row.exercise, row.points, row.max_points, reason, shown
             )
 
 
@@ -656,10 +674,14 @@ def main_run(
     force: bool = False,
     results: Path | None = None,
     progress: bool = True,
+    feedback: Path | None = None,
 ) -> int:
-    """The command's body: grade, write the CSV, print a summary; the exit code.
+    """The command's body: grade, write the CSV, the feedback pages and the class report,
+    print a summary; the exit code.
 
-    ``results``: the folder of stored results (default: ``<CSV name>.results`` beside it)."""
+    ``results``: the folder of stored results (default: ``<CSV name>.results`` beside it);
+    ``feedback``: the folder of the students' pages (default: ``feedback`` beside it); the
+    class report goes beside the CSV (``<CSV name>.report.csv`` and ``.png``)."""
     start = time.monotonic()
     store = ResultStore(results or output.parent / f"{output.stem}.results")
     try:
@@ -670,6 +692,17 @@ def main_run(
         print(f"error: {err}", file=sys.stderr)
         return 2
     write_csv(report.rows, output)
+    feedback = feedback or output.parent / "feedback"
+    answer_ids = {}
+    for lesson in sorted({i.lesson for i in report.items}):
+        try:
+            spec = lesson_spec(SOLUTIONS / lesson / f"{lesson}.ipynb")
+        except SpecError:
+            continue
+        answer_ids[lesson] = {e.grade_id: e.answer_id for e in spec.exercises}
+    pages = write_pages(report, feedback, answer_ids)
+    stem = output.parent / output.stem
+    write_class_report(report.rows, Path(f"{stem}.report.csv"), Path(f"{stem}.report.png"))
     earned = sum(r.points for r in report.rows)
     possible = sum(r.max_points for r in report.rows)
     students = len({r.student for r in report.rows})
@@ -677,7 +710,8 @@ def main_run(
     print(
         f"graded {students} students: {earned:g} of {possible:g} points; "
         f"{context.ran} notebooks run ({where}), {context.failed} stopped or failed, "
-        f"{context.reused} reused from {store.folder.name}; wrote {output} "
+        f"{context.reused} reused from {store.folder.name}; wrote {output}, {pages} "
+        f"feedback pages in {feedback} and the class report {stem.name}.report.csv/.png "
         f"({time.monotonic() - start:.0f} s)"
     )
     for problem in report.errors:

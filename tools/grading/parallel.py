@@ -55,7 +55,7 @@ def run_task(task: dict) -> dict:
     ``notebook`` (a read-only snapshot on this machine, with ``workdir``, ``readonly`` and
     ``template``) or ``notebook_bytes`` and ``name`` (sent over the network: written to a
     private read-only copy in a temporary folder of this machine, removed afterwards)."""
-    from tools.grading.runner import grade_submission
+    from tools.grading import runner
 
     if task.get("code_version") != code_version():
         return {
@@ -81,7 +81,7 @@ def run_task(task: dict) -> dict:
         else:
             notebook, workdir = Path(task["notebook"]), Path(task["workdir"])
             readonly, template = task["readonly"], task.get("template")
-        return grade_submission(
+        return runner.grade_submission(
             task["spec"],
             task["points"],
             str(notebook),

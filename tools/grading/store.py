@@ -19,7 +19,7 @@ from pathlib import Path
 
 from tools.grading.parallel import code_version
 
-FORMAT = 1
+FORMAT = 2
 
 
 def lesson_version(lesson_files: list[Path], limits: dict) -> str:
