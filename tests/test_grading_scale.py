@@ -14,9 +14,11 @@ import json
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -283,3 +285,51 @@ def test_a_dask_cluster_gives_the_same_csv(graded_twice, dask_cluster, tmp_path)
     assert counts(result) == (4, 1, 0) and f"on {dask_cluster}" in result.stdout
     assert output.read_bytes() == runs["1"][0].read_bytes()
     assert tree_checksums(base / "class") == before
+
+
+def test_a_run_interrupted_with_ctrl_c_resumes(graded_twice, tmp_path):
+    """Ctrl-C (SIGINT to the process group) after two notebooks: exit 130, no process
+    left, the finished results kept; the same command then runs only the rest."""
+    base, runs, _ = graded_twice
+    output = tmp_path / "grades.csv"
+    command = [sys.executable, "-c", INTERRUPTIBLE, str(base / "class"), str(output)]
+    command += [str(tmp_path / "work"), TIMEOUT]
+    process = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    store = tmp_path / "grades.results"
+    deadline = time.monotonic() + 300
+    while len(list(store.glob("*.json"))) < 2 and time.monotonic() < deadline:
+        assert process.poll() is None, process.communicate()
+        time.sleep(0.2)
+    os.killpg(process.pid, signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr
+    assert "interrupted" in stderr and not output.exists()
+    time.sleep(1)
+    left = subprocess.run(["pgrep", "-g", str(process.pid)], capture_output=True, text=True)
+    assert left.stdout.strip() == ""
+    listing = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
+    assert str(tmp_path / "work") not in listing  # no sandbox (bwrap binds its scratch)
+    kept = len(list(store.glob("*.json")))
+    assert 2 <= kept < 4
+    result = run_grading(base / "class", output, tmp_path / "work", "--timeout", TIMEOUT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert counts(result)[0] == 4 - kept and counts(result)[2] == kept
+    assert output.read_bytes() == runs["1"][0].read_bytes()
+
+
+#: The grading command with SIGINT as a terminal delivers it (a child started in the
+#: background of a non-interactive shell would ignore it), one job.
+INTERRUPTIBLE = """
+import os, signal, sys
+signal.signal(signal.SIGINT, signal.SIG_DFL)
+submissions, output, workdir, timeout = sys.argv[1:]
+os.execv(sys.executable, [sys.executable, "-m", "tools.grade", submissions, "--output", output,
+         "--workdir", workdir, "--timeout", timeout, "--jobs", "1", "--no-progress"])
+"""

@@ -691,6 +691,13 @@ def main_run(
     except (SandboxError, ValueError, OSError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(
+            f"interrupted: the results of the notebooks that finished are kept in "
+            f"{store.folder}; the same command resumes from there (no CSV written)",
+            file=sys.stderr,
+        )
+        return 130
     write_csv(report.rows, output)
     feedback = feedback or output.parent / "feedback"
     answer_ids = {}
