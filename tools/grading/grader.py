@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import json
 import os
 import shutil
 import stat
@@ -476,9 +477,16 @@ def _grade_with_reference(
             return rows, [], reference.seconds, [f"{lesson}: {p}" for p in problems]
         results: dict[int, dict] = {}
         pending = []
+        points_digest = hashlib.sha256(
+            json.dumps(reference.points, sort_keys=True).encode()
+        ).hexdigest()
         for item in gradable:
             entry = context.stored(item)
-            if entry and isinstance(entry.get("result"), dict):  # run before, not scored
+            if (
+                entry
+                and isinstance(entry.get("result"), dict)  # run before, not scored
+                and entry.get("points") == points_digest  # at the same model points
+            ):
                 results[id(item)] = entry["result"]
                 context.reused += 1
             else:
@@ -500,7 +508,8 @@ def _grade_with_reference(
             if "sandbox_error" in result:
                 result = {"sandbox_error": f"{item.student}/{lesson}: {result['sandbox_error']}"}
             else:
-                context.keep(item, result=result)  # an interrupted run resumes from here
+                # an interrupted run resumes from here
+                context.keep(item, result=result, points=points_digest)
             results[id(item)] = result
             if "seconds" in result:
                 timings.append(result["seconds"])
