@@ -15,7 +15,7 @@ STAMP := $(VENV)/.course-installed
 # nbgrader calls alembic by name and nbval starts kernels: the venv's bin comes first.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: help setup lab test test-code test-solutions test-other-cpu test-lessons lint typecheck lessons solutions slides grade lock environment bench
+.PHONY: help setup lab test test-code test-solutions test-other-cpu test-lessons lint typecheck lessons solutions slides grade grade-scheduler grade-worker lock environment bench
 
 help:
 	@echo "make lab      set up the environment and open JupyterLab on the lessons"
@@ -23,7 +23,8 @@ help:
 	@echo "make lessons  regenerate lessons/ from solutions/ (nbgrader)"
 	@echo "make solutions  re-execute the solution notebooks in place (stored outputs)"
 	@echo "make slides   build the offline lecture decks into build/slides/ (needs npm)"
-	@echo "make grade SUBMISSIONS=/path [GRADES=grades.csv] [GRADE_ARGS=\"--timeout 300\"]  grade student notebooks (sandboxed)"
+	@echo "make grade SUBMISSIONS=/path [GRADES=grades.csv] [JOBS=N] [GRADE_ARGS=\"--force\"]  grade student notebooks (sandboxed, N at once)"
+	@echo "make grade-scheduler / grade-worker SCHEDULER=tcp://HOST:8786 [JOBS=N]  a Dask cluster for make grade (--scheduler)"
 	@echo "make lock     re-resolve requirements.lock and environment.yml from pyproject.toml"
 	@echo "make bench [BENCH_ARGS=\"--only kernel\"]  time notebooks, models (vs Stan), fits in a kernel, widgets: bench/results.md"
 
@@ -103,7 +104,17 @@ slides: setup
 
 grade: setup
 	@if [ -z "$(SUBMISSIONS)" ]; then echo "usage: make grade SUBMISSIONS=/path/to/submissions [GRADES=grades.csv]"; exit 2; fi
-	$(BIN)/python -m tools.grade "$(SUBMISSIONS)" --output "$(or $(GRADES),grades.csv)" $(GRADE_ARGS)
+	$(BIN)/python -m tools.grade "$(SUBMISSIONS)" --output "$(or $(GRADES),grades.csv)" $(if $(JOBS),--jobs $(JOBS)) $(GRADE_ARGS)
+
+# A Dask cluster for grading (README, "Grading"): the scheduler on one machine, workers on
+# each machine (a checkout of the same commit after make setup), one single-threaded worker
+# process per core unless JOBS=N.
+grade-scheduler: setup
+	$(BIN)/dask scheduler $(DASK_ARGS)
+
+grade-worker: setup
+	@if [ -z "$(SCHEDULER)" ]; then echo "usage: make grade-worker SCHEDULER=tcp://HOST:8786 [JOBS=N]"; exit 2; fi
+	PYTHONPATH=$(CURDIR) $(BIN)/dask worker "$(SCHEDULER)" --nthreads 1 --nworkers $(or $(JOBS),$(shell nproc)) $(DASK_ARGS)
 
 lock: setup
 	$(BIN)/python -m tools.lock

@@ -11,7 +11,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import kernel, models, notebooks, setup_time, widgets
+from bench import grading, kernel, models, notebooks, setup_time, widgets
 from bench.common import (
     RESULTS_CSV,
     RESULTS_JSON,
@@ -34,8 +34,9 @@ SECTIONS: dict[str, Measure] = {
     "kernel": kernel.measure,
     "widgets": widgets.measure,
     "setup": setup_time.measure,
+    "grading": grading.measure,
 }
-DEFAULT_SECTIONS = ["notebooks", "course", "models", "kernel"]
+DEFAULT_SECTIONS = ["notebooks", "course", "models", "kernel", "grading"]
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:

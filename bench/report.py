@@ -7,7 +7,7 @@ import csv
 import json
 from collections.abc import Callable
 
-from bench import kernel, models, notebooks, setup_time, widgets
+from bench import grading, kernel, models, notebooks, setup_time, widgets
 from bench.common import BENCH, NOTES, RESULTS_CSV, RESULTS_JSON, RESULTS_MD, fill
 
 #: Each section's report (its results, and all results for sections that quote another),
@@ -19,6 +19,7 @@ REPORTS: dict[str, Callable[[dict, dict], tuple[str, list[dict]]]] = {
     "course": notebooks.report_course,
     "widgets": widgets.report,
     "setup": setup_time.report,
+    "grading": grading.report,
 }
 CSV_FIELDS = ["section", "item", "config", "metric", "median", "min", "max", "n", "p95"]
 

@@ -17,7 +17,18 @@ hidden tests' expected values come from a sandboxed run of the solution and are 
 in this process. The submitted files are never written; one that changes during grading is
 flagged by name. The CSV is written at the end, in one step.
 
+Several notebooks run at once (``--jobs``, default: the number of cores), each in its own
+sandbox, or on a Dask distributed cluster (``--scheduler ADDRESS``); either way a worker
+only runs the notebook and returns plain data, and the points are computed here. Results
+are kept per student and lesson with the submission's SHA-256 in ``<CSV name>.results/``
+beside the CSV: a second run grades only new or changed submissions and an interrupted
+run resumes (``--force`` grades everything again). Each student gets a feedback page per
+lesson (``--feedback DIR``, default ``feedback/`` beside the CSV: ``<student>/<lesson>.html``,
+their notebook with points and check messages, hidden expected values never shown); the
+instructor gets a class report per exercise, ``<CSV name>.report.csv`` and ``.png``.
+
 Usage: python -m tools.grade SUBMISSIONS [--output grades.csv] [--workdir DIR]
+       [--jobs N] [--scheduler ADDRESS] [--force] [--results DIR] [--feedback DIR] [--no-progress]
        [--timeout S] [--notebook-timeout S] [--max-output-mb MB]
 """
 
@@ -28,6 +39,7 @@ import sys
 from pathlib import Path
 
 from tools.grading.grader import main_run
+from tools.grading.parallel import default_jobs
 from tools.grading.sandbox import Limits
 from tools.notebooks import ROOT
 
@@ -64,6 +76,32 @@ def main(argv: list[str] | None = None) -> int:
         default=DEFAULT_MAX_OUTPUT_MB,
         help="output a notebook may print, in MB; more ends its run",
     )
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=default_jobs(),
+        help="notebooks graded at once on this machine (default: the number of cores)",
+    )
+    parser.add_argument(
+        "--scheduler",
+        help="address of a running Dask scheduler (e.g. tcp://10.0.0.5:8786): grade on its "
+        "workers instead of this machine",
+    )
+    parser.add_argument(
+        "--force", action="store_true", help="grade every submission again (ignore --results)"
+    )
+    parser.add_argument(
+        "--results",
+        type=Path,
+        help="stored results per student and lesson (default: <CSV name>.results beside it)",
+    )
+    parser.add_argument(
+        "--feedback",
+        type=Path,
+        help="folder of the feedback pages, <student>/<lesson>.html (default: feedback/ "
+        "beside the CSV)",
+    )
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
     submissions = args.submissions.resolve()
     workdir = args.workdir.resolve()
@@ -76,6 +114,19 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--workdir and SUBMISSIONS must not contain one another")
     if workdir == output.parent or workdir in output.parents:
         parser.error("--output must be outside --workdir (the work folder is emptied)")
+    if args.jobs < 1:
+        parser.error("--jobs must be at least 1")
+    results = (args.results or output.parent / f"{output.stem}.results").resolve()
+    if results == workdir or workdir in results.parents or results in workdir.parents:
+        parser.error("--results must be outside --workdir (the work folder is emptied)")
+    if results == submissions or submissions in results.parents:
+        parser.error("--results must be outside SUBMISSIONS")
+    feedback = (args.feedback or output.parent / "feedback").resolve()
+    for name, folder in (("--feedback", feedback),):
+        if folder == workdir or workdir in folder.parents or folder in workdir.parents:
+            parser.error(f"{name} must be outside --workdir (the work folder is emptied)")
+        if folder == submissions or submissions in folder.parents:
+            parser.error(f"{name} must be outside SUBMISSIONS")
     if min(args.timeout, args.notebook_timeout, args.max_output_mb) <= 0:
         parser.error("--timeout, --notebook-timeout and --max-output-mb must be positive")
     limits = Limits(
@@ -83,7 +134,18 @@ def main(argv: list[str] | None = None) -> int:
         notebook_timeout=args.notebook_timeout,
         max_output_bytes=int(args.max_output_mb * 2**20),
     )
-    return main_run(submissions, output, workdir, limits)
+    return main_run(
+        submissions,
+        output,
+        workdir,
+        limits,
+        jobs=args.jobs,
+        scheduler=args.scheduler,
+        force=args.force,
+        results=results,
+        progress=not args.no_progress,
+        feedback=feedback,
+    )
 
 
 if __name__ == "__main__":

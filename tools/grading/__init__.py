@@ -22,9 +22,20 @@ The pieces, in the order a grading run uses them:
 ``scoring``
     Compares observations with the expected values using ``course_utils.checks`` in the
     grader's own process, and words the reasons.
+``parallel``
+    Where the per-submission tasks run: this process (``--jobs 1``), spawned local worker
+    processes (``--jobs N``) or a Dask cluster (``--scheduler``); plain data in and out.
+``store``
+    Results kept per student x lesson beside the CSV with the submission's SHA-256 and the
+    grading version: re-runs grade only what changed, interrupted runs resume.
+``progress``
+    The progress bar (rich): done/total, failures so far, ETA.
 ``grader``
     The class run: snapshot of the submissions, one trusted reference run per lesson,
     every submission, the CSV.
+``feedback``
+    A student's HTML page per lesson (hidden expected values redacted) and the class
+    report per exercise (CSV and PNG).
 
 This package imports nothing from the other modules of ``tools/`` except ``notebooks``.
 """

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import json
 import os
 import shutil
 import stat
@@ -25,15 +26,20 @@ import sys
 import tempfile
 import time
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 
 from tools.grading import scoring
-from tools.grading.runner import ReferenceError, ReferenceRun, grade_submission, warm_caches
+from tools.grading.feedback import hidden_numbers, redact, write_class_report, write_pages
+from tools.grading.parallel import Executor, InProcess, code_version, executor
+from tools.grading.progress import GradingProgress
+from tools.grading.runner import ReferenceError, ReferenceRun, warm_caches
 from tools.grading.sandbox import Limits, SandboxError, bwrap_path, remove_tree
 from tools.grading.spec import LessonSpec, SpecError, lesson_spec
+from tools.grading.store import ResultStore, lesson_version
 from tools.notebooks import LESSONS, SOLUTIONS, lesson_names
 
 COLUMNS = ["student", "lesson", "exercise", "points", "max_points", "reason"]
@@ -51,6 +57,7 @@ class Row:
     points: float
     max_points: float
     reason: str
+    student_reason: str = ""  # the reason with hidden values redacted (feedback pages)
 
 
 @dataclass
@@ -70,6 +77,7 @@ class Report:
     timings: dict[str, list[float]]  # lesson -> seconds per submission
     reference_seconds: dict[str, float]
     errors: list[str]  # problems of the grading setup (the run exits 1)
+    items: list[Submission] = field(default_factory=list)
 
 
 # -- names and text -------------------------------------------------------------------
@@ -302,15 +310,79 @@ def readonly_paths() -> tuple[list[Path], dict[str, str]]:
     return [p for p in paths if p.exists()], env
 
 
-def _rows(item: Submission, spec: LessonSpec, reasons: dict[str, tuple[float, str]]) -> list[Row]:
+def _rows(item: Submission, spec: LessonSpec, reasons: dict[str, tuple]) -> list[Row]:
+    """The rows of one submission. ``reasons[grade_id]``: (points, reason) or (points,
+    reason, the reason as the student may see it)."""
     rows = []
     for exercise in spec.exercises:
-        points, reason = reasons.get(exercise.grade_id, (0.0, item.problem))
-        reason = "; ".join([r for r in [reason, *item.notes] if r])
+        value = reasons.get(exercise.grade_id, (0.0, item.problem))
+        points, reason = value[0], value[1]
+        shown = value[2] if len(value) > 2 else reason
         rows.append(
-            Row(item.student, item.lesson, exercise.grade_id, points, exercise.points, reason)
+            Row(
+                item.student,
+                item.lesson,
+                exercise.grade_id,
+                points,
+                exercise.points,
+                "; ".join([r for r in [reason, *item.notes] if r]),
+                "; ".join([r for r in [shown, *item.notes] if r]),
+            )
         )
     return rows
+
+
+@dataclass
+class Context:
+    """How a run executes its tasks and what it keeps: the executor (this process, local
+    worker processes or a Dask cluster), the result store (None: keep nothing), whether
+    stored results are ignored (``--force``), the progress bar and the log."""
+
+    executor: Executor = field(default_factory=InProcess)
+    store: ResultStore | None = None
+    force: bool = False
+    progress: GradingProgress | None = None
+    show_progress: bool = True
+    log: Callable[[str], None] = print
+    versions: dict[str, str] = field(default_factory=dict)  # lesson -> lesson_version
+    reused: int = 0  # submissions whose stored result was used
+    ran: int = 0  # notebooks run in a sandbox
+    failed: int = 0  # of those: stopped, timed out or not run
+
+    def stored(self, item: Submission) -> dict | None:
+        if self.store is None or self.force or not item.sha256:
+            return None
+        version = self.versions.get(item.lesson, "")
+        return self.store.get(item.student, item.lesson, item.sha256, version)
+
+    def keep(self, item: Submission, **fields) -> None:
+        if self.store is not None and item.sha256:
+            version = self.versions.get(item.lesson, "")
+            self.store.put(item.student, item.lesson, item.sha256, version, **fields)
+
+    def advance(self, failed: bool) -> None:
+        self.ran += 1
+        self.failed += bool(failed)
+        if self.progress is not None:
+            self.progress.advance(failed)
+
+
+def lesson_files(lesson: str) -> list[Path]:
+    return [SOLUTIONS / lesson / f"{lesson}.ipynb", LESSONS / lesson / f"{lesson}.ipynb"]
+
+
+def _stored_reasons(entry: dict | None, spec: LessonSpec) -> dict[str, tuple] | None:
+    """Points and reasons of a stored, scored entry, if it covers every exercise."""
+    reasons = (entry or {}).get("reasons")
+    if not isinstance(reasons, dict):
+        return None
+    out = {}
+    for exercise in spec.exercises:
+        value = reasons.get(exercise.grade_id)
+        if not (isinstance(value, list) and len(value) == 3):
+            return None
+        out[exercise.grade_id] = (float(value[0]), str(value[1]), str(value[2]))
+    return out
 
 
 def grade_lesson(
@@ -319,18 +391,27 @@ def grade_lesson(
     workdir: Path,
     limits: Limits,
     reference_limits: Limits,
-    log=print,
+    context: Context | None = None,
 ) -> tuple[list[Row], list[float], float, list[str]]:
     """Rows for every submission of one lesson; also seconds per submission, the
     reference run's seconds and setup errors."""
+    context = context or Context()
+    log = context.log
     solution = SOLUTIONS / lesson / f"{lesson}.ipynb"
     spec = lesson_spec(solution)
     readonly, env = readonly_paths()
     rows: list[Row] = []
-    gradable = [i for i in items if not i.problem]
+    gradable = []
     for item in items:
         if item.problem:
             rows += _rows(item, spec, {})
+            continue
+        reasons = _stored_reasons(context.stored(item), spec)
+        if reasons is None:
+            gradable.append(item)
+        else:  # graded before, unchanged, everything scored: nothing to run
+            rows += _rows(item, spec, reasons)
+            context.reused += 1
     if not gradable:
         return rows, [], 0.0, []
     template = None
@@ -350,18 +431,30 @@ def grade_lesson(
             template = None
     try:
         return _grade_with_reference(
-            spec, solution, gradable, rows, workdir, limits, reference_limits, template, log
+            spec, solution, gradable, rows, workdir, limits, reference_limits, template, context
         )
     finally:
         if template is not None:
             remove_tree(template)
 
 
+def _failed(result: dict) -> bool:
+    """Whether a notebook's run failed as a run: the sandbox, a time or output limit."""
+    documents = (result.get("exercises") or {}).values()
+    return bool(
+        result.get("sandbox_error")
+        or result.get("stopped")
+        or result.get("timed_out_cells")
+        or any(isinstance(d, dict) and ("timeout" in d or "stopped" in d) for d in documents)
+    )
+
+
 def _grade_with_reference(
-    spec, solution, gradable, rows, workdir, limits, reference_limits, template, log
+    spec, solution, gradable, rows, workdir, limits, reference_limits, template, context
 ):
     """grade_lesson's reference run, every submission, the judged checks and the rows."""
     lesson = spec.lesson
+    log = context.log
     readonly, env = readonly_paths()
     timings: list[float] = []
     with ReferenceRun(
@@ -382,26 +475,49 @@ def _grade_with_reference(
             for item in gradable:
                 rows += _rows(item, spec, {e.grade_id: (0.0, message) for e in spec.exercises})
             return rows, [], reference.seconds, [f"{lesson}: {p}" for p in problems]
-        results = {}
+        results: dict[int, dict] = {}
+        pending = []
+        points_digest = hashlib.sha256(
+            json.dumps(reference.points, sort_keys=True).encode()
+        ).hexdigest()
         for item in gradable:
-            try:
-                result = grade_submission(
-                    spec.as_dict(),
-                    reference.points,
-                    str(item.snapshot),
-                    limits.as_dict(),
-                    str(workdir),
-                    [str(p) for p in readonly],
-                    env,
-                    str(template) if template else None,
-                )
-            except Exception as err:  # a bug of the grader: report it, grade the others
-                result = {"sandbox_error": f"{item.student}/{lesson}: {type(err).__name__}: {err}"}
+            entry = context.stored(item)
+            if (
+                entry
+                and isinstance(entry.get("result"), dict)  # run before, not scored
+                and entry.get("points") == points_digest  # at the same model points
+            ):
+                results[id(item)] = entry["result"]
+                context.reused += 1
+            else:
+                pending.append(item)
+        common = {
+            "spec": spec.as_dict(),
+            "points": reference.points,
+            "limits": limits.as_dict(),
+            "workdir": str(workdir),
+            "readonly": [str(p) for p in readonly],
+            "env": env,
+            "template": str(template) if template else None,
+            "code_version": code_version(),
+        }
+        tasks = [{**common, "notebook": str(item.snapshot)} for item in pending]
+
+        def done(index: int, result: dict) -> None:
+            item = pending[index]
+            if "sandbox_error" in result:
+                result = {"sandbox_error": f"{item.student}/{lesson}: {result['sandbox_error']}"}
+            else:
+                # an interrupted run resumes from here
+                context.keep(item, result=result, points=points_digest)
             results[id(item)] = result
             if "seconds" in result:
                 timings.append(result["seconds"])
-                log(f"{lesson}: {item.student} graded in {result['seconds']:.1f} s")
+            context.advance(_failed(result))
+
+        context.executor.map(tasks, done)
         judged, errors = _judge(spec, reference, [*results.values()])
+        judged_fully = not errors
         for item in gradable:
             result = results[id(item)]
             if "sandbox_error" in result:
@@ -412,13 +528,19 @@ def _grade_with_reference(
             reasons = {}
             for exercise in spec.exercises:
                 document = result["exercises"].get(exercise.grade_id, {"no_result": "not run"})
-                reasons[exercise.grade_id] = scoring.verdict(
+                expected = reference.expected[exercise.grade_id]
+                points, reason = scoring.verdict(
                     exercise,
-                    reference.expected[exercise.grade_id],
+                    expected,
                     document,
                     judged.get(exercise.grade_id, {}),
                     result["answers"].get(exercise.grade_id),
                 )
+                labels = [p.label for p in exercise.probes]
+                shown = redact(reason, hidden_numbers(expected), labels)
+                reasons[exercise.grade_id] = (points, reason, shown)
+            if judged_fully:
+                context.keep(item, reasons={k: list(v) for k, v in reasons.items()})
             rows += _rows(item, spec, reasons)
     return rows, timings, reference.seconds, errors
 
@@ -487,9 +609,10 @@ def grade(
     workdir: Path,
     limits: Limits,
     reference_limits: Limits | None = None,
-    log=print,
+    context: Context | None = None,
 ) -> Report:
     """Grade every submission below ``submissions``; the CSV's rows and what was timed."""
+    context = context or Context()
     reference_limits = reference_limits or Limits(
         cell_timeout=max(limits.cell_timeout, 1800),
         notebook_timeout=max(limits.notebook_timeout, 3600),
@@ -499,23 +622,33 @@ def grade(
     prepare_workdir(workdir)
     lessons = lesson_names()
     items = find_submissions(submissions, lessons, workdir / "snapshot")
+    for lesson in sorted({i.lesson for i in items}):
+        context.versions[lesson] = lesson_version(lesson_files(lesson), limits.as_dict())
+    to_run = [i for i in items if not i.problem and "reasons" not in (context.stored(i) or {})]
     rows: list[Row] = []
-    report = Report(rows, {}, {}, [])
-    for lesson in lessons:
-        lesson_items = [i for i in items if i.lesson == lesson]
-        if not lesson_items:
-            continue
+    report = Report(rows, {}, {}, [], items)
+    progress = GradingProgress(len(to_run), enabled=context.show_progress)
+    with progress:
+        context.progress, log = progress, context.log
+        context.log = progress.log if log is print else log
         try:
-            lesson_rows, timings, seconds, errors = grade_lesson(
-                lesson, lesson_items, workdir, limits, reference_limits, log
-            )
-        except SpecError as err:
-            report.errors.append(f"{lesson}: {err}")
-            continue
-        rows += lesson_rows
-        report.timings[lesson] = timings
-        report.reference_seconds[lesson] = seconds
-        report.errors += errors
+            for lesson in lessons:
+                lesson_items = [i for i in items if i.lesson == lesson]
+                if not lesson_items:
+                    continue
+                try:
+                    lesson_rows, timings, seconds, errors = grade_lesson(
+                        lesson, lesson_items, workdir, limits, reference_limits, context
+                    )
+                except SpecError as err:
+                    report.errors.append(f"{lesson}: {err}")
+                    continue
+                rows += lesson_rows
+                report.timings[lesson] = timings
+                report.reference_seconds[lesson] = seconds
+                report.errors += errors
+        finally:
+            context.log = log
     _flag_changed(items, rows)
     report.rows = sorted(rows, key=lambda r: (r.student, r.lesson, r.exercise))
     return report
@@ -534,25 +667,67 @@ def _flag_changed(items: list[Submission], rows: list[Row]) -> None:
         flag = changed.get((row.student, row.lesson))
         if flag:
             reason = f"{flag}; {row.reason}" if row.reason else flag
+            shown = f"{flag}; {row.student_reason}" if row.student_reason else flag
             rows[index] = Row(
-                row.student, row.lesson, row.exercise, row.points, row.max_points, reason
+                row.student, row.lesson, row.exercise, row.points, row.max_points, reason, shown
             )
 
 
-def main_run(submissions: Path, output: Path, workdir: Path, limits: Limits) -> int:
-    """The command's body: grade, write the CSV, print a summary; the exit code."""
+def main_run(
+    submissions: Path,
+    output: Path,
+    workdir: Path,
+    limits: Limits,
+    jobs: int = 1,
+    scheduler: str | None = None,
+    force: bool = False,
+    results: Path | None = None,
+    progress: bool = True,
+    feedback: Path | None = None,
+) -> int:
+    """The command's body: grade, write the CSV, the feedback pages and the class report,
+    print a summary; the exit code.
+
+    ``results``: the folder of stored results (default: ``<CSV name>.results`` beside it);
+    ``feedback``: the folder of the students' pages (default: ``feedback`` beside it); the
+    class report goes beside the CSV (``<CSV name>.report.csv`` and ``.png``)."""
     start = time.monotonic()
+    store = ResultStore(results or output.parent / f"{output.stem}.results")
     try:
-        report = grade(submissions, workdir, limits)
-    except (SandboxError, ValueError) as err:
+        with executor(jobs, scheduler) as runner:
+            context = Context(executor=runner, store=store, force=force, show_progress=progress)
+            report = grade(submissions, workdir, limits, context=context)
+    except (SandboxError, ValueError, OSError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(
+            f"interrupted: the results of the notebooks that finished are kept in "
+            f"{store.folder}; the same command resumes from there (no CSV written)",
+            file=sys.stderr,
+        )
+        return 130
     write_csv(report.rows, output)
+    feedback = feedback or output.parent / "feedback"
+    answer_ids = {}
+    for lesson in sorted({i.lesson for i in report.items}):
+        try:
+            spec = lesson_spec(SOLUTIONS / lesson / f"{lesson}.ipynb")
+        except SpecError:
+            continue
+        answer_ids[lesson] = {e.grade_id: e.answer_id for e in spec.exercises}
+    pages = write_pages(report, feedback, answer_ids)
+    stem = output.parent / output.stem
+    write_class_report(report.rows, Path(f"{stem}.report.csv"), Path(f"{stem}.report.png"))
     earned = sum(r.points for r in report.rows)
     possible = sum(r.max_points for r in report.rows)
     students = len({r.student for r in report.rows})
+    where = f"on {scheduler}" if scheduler else f"{max(jobs, 1)} job{'s' * (jobs > 1)}"
     print(
-        f"graded {students} students: {earned:g} of {possible:g} points; wrote {output} "
+        f"graded {students} students: {earned:g} of {possible:g} points; "
+        f"{context.ran} notebooks run ({where}), {context.failed} stopped or failed, "
+        f"{context.reused} reused from {store.folder.name}; wrote {output}, {pages} "
+        f"feedback pages in {feedback} and the class report {stem.name}.report.csv/.png "
         f"({time.monotonic() - start:.0f} s)"
     )
     for problem in report.errors:
