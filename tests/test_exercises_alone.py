@@ -71,7 +71,7 @@ def generated(tmp_path_factory) -> Path:
 @needs_sandbox
 @pytest.mark.parametrize("lesson", LESSONS)
 def test_each_exercise_answered_alone_gets_full_points(lesson, generated, tmp_path):
-    from tools.grading.grader import grade
+    from tools.grading.grader import Context, grade
     from tools.grading.sandbox import Limits
 
     solution = SOLUTIONS / lesson / f"{lesson}.ipynb"
@@ -89,7 +89,8 @@ def test_each_exercise_answered_alone_gets_full_points(lesson, generated, tmp_pa
         folder.mkdir(parents=True)
         nbformat.write(notebook, folder / f"{lesson}.ipynb")
     limits = Limits(cell_timeout=600, notebook_timeout=1800, max_output_bytes=10 * 2**20)
-    report = grade(submissions, tmp_path / "work", limits, log=lambda *_: None)
+    quiet = Context(log=lambda *_: None, show_progress=False)
+    report = grade(submissions, tmp_path / "work", limits, context=quiet)
     assert report.errors == []
     rows = {(r.student, r.exercise): r for r in report.rows}
     wrong = []
