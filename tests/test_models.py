@@ -386,14 +386,18 @@ def test_interaction_nuts_matches_importance_sampling(grouped):
     fit (statsmodels GLM), reweighted to the posterior."""
 
     import statsmodels.api as sm
+    from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
 
     bundle, park, email, bought, n = table_arrays(grouped)
     design = np.stack([np.ones(6), bundle, park, email, bundle * park, bundle * email], axis=1)
     glm = sm.GLM(np.stack([bought, n - bought], axis=1), design, family=sm.families.Binomial())
     with warnings.catch_warnings():
         # saturated (6 rows, 6 coefficients): statsmodels divides by 0 residual degrees of
-        # freedom for a scale that the binomial family fixes at 1 anyway
+        # freedom for a scale that the binomial family fixes at 1 anyway, and calls the exact
+        # fit "perfect prediction"; the maximum-likelihood fit is finite and is only the
+        # proposal's centre
         warnings.filterwarnings("ignore", "divide by zero", RuntimeWarning)
+        warnings.filterwarnings("ignore", category=PerfectSeparationWarning)
         fit = glm.fit()
     proposal = stats.multivariate_t(fit.params, 1.5 * fit.cov_params(), df=5, seed=7)
     draws = proposal.rvs(400_000)
