@@ -29,6 +29,7 @@ __all__ = [
     "Feedback",
     "check_allclose",
     "check_between",
+    "check_choice",
     "check_close",
     "check_equal",
     "check_mcmc",
@@ -36,6 +37,7 @@ __all__ = [
     "check_same_model",
     "compare_model_signatures",
     "model_signature",
+    "record_choice",
     "reference_points",
 ]
 
@@ -336,6 +338,83 @@ def check_equal(
             raise AnswerError(f"{name}: your function returned None (missing return?).")
         raise _wrong(f"{name} = {shown}, but that is not right.", hint)
     return Feedback(f"✔ {name}: correct.")
+
+
+def _choice_letter(name: str, actual: Any, letters: list[str]) -> str:
+    """A student's multiple-choice answer as one of ``letters``, or an AnswerError."""
+    listed = ", ".join(repr(letter) for letter in letters)
+    if isinstance(actual, NotImplementedError):
+        raise AnswerError(f"{name}: not answered yet.")
+    if not isinstance(actual, str):
+        raise AnswerError(
+            f"{name} should be one of the letters {listed} (a string), "
+            f"got {validation.describe(actual)}."
+        )
+    letter = actual.strip().strip("().").strip().lower()
+    if letter not in letters:
+        raise AnswerError(f"{name} = {actual!r}: answer with one of the letters {listed}.")
+    return letter
+
+
+def record_choice(name: str, actual: Any, letters: str) -> Feedback:
+    """The visible check of a multiple-choice exercise: record a letter, reveal nothing.
+
+    A prediction is answered by the lesson a few cells later and an interpretation by the
+    grader's feedback, so the student's notebook only checks that ``actual`` is one of
+    ``letters`` (``"abcd"``; case, spaces and ``"(b)"`` do not matter). The hidden check,
+    :func:`check_choice`, grades it.
+
+    Raises
+    ------
+    AnswerError
+        If ``actual`` is not one of the letters.
+    """
+    validation.text("name", name)
+    validation.text("letters", letters)
+    if len(letters) < 2 or not letters.isalpha() or not letters.islower():
+        raise ValueError(f"letters must be two or more lowercase letters, got {letters!r}.")
+    letter = _choice_letter(name, actual, list(letters))
+    return Feedback(f"✔ {name} = {letter!r}: recorded. The grade comes with the feedback.")
+
+
+def check_choice(
+    name: str,
+    actual: Any,
+    expected: str,
+    *,
+    options: dict[str, str],
+) -> Feedback:
+    """Check a multiple-choice answer, and explain the choice the student made.
+
+    ``actual`` is a letter (``"b"``; case, spaces and ``"(b)"`` do not matter). ``options``
+    maps every letter to the explanation of that choice: why it is wrong, or for
+    ``expected``, why it is right. A wrong choice fails with its explanation, so every
+    distractor is a recognised mistake. This is the hidden check; the visible one is
+    :func:`record_choice`, which needs no answer.
+
+    Raises
+    ------
+    AnswerError
+        If ``actual`` is not one of the letters, or not ``expected``.
+    TypeError, ValueError
+        If ``options`` is not a dict of letter to explanation holding ``expected``.
+    """
+    validation.text("name", name)
+    if not isinstance(options, dict) or len(options) < 2:
+        raise TypeError(f"options must be a dict of at least two letters, got {options!r}.")
+    for letter, explanation in options.items():
+        validation.text("options", letter)
+        validation.text("options", explanation)
+        if len(letter) != 1 or not letter.islower() or not explanation.strip():
+            raise ValueError(
+                f"options: {letter!r} must be one lowercase letter with an explanation."
+            )
+    if expected not in options:
+        raise ValueError(f"expected {expected!r} is not one of the options {list(options)}.")
+    letter = _choice_letter(name, actual, list(options))
+    if letter != expected:
+        raise AnswerError(f"{name} = {letter!r} is not right: {options[letter]}")
+    return Feedback(f"✔ {name} = {letter!r}: correct. {options[letter]}")
 
 
 def _equal(actual: Any, expected: Any) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -12,10 +13,12 @@ from course_utils.checks import (
     Feedback,
     check_allclose,
     check_between,
+    check_choice,
     check_close,
     check_equal,
     check_mcmc,
     check_raises,
+    record_choice,
 )
 
 
@@ -313,3 +316,123 @@ def test_the_grader_carries_mistake_messages_from_the_trusted_run():
         ]
     }
     assert "missing return" in scoring.verdict(exercise, expected, none)[1]
+
+
+OPTIONS = {
+    "a": "the pooled slope mixes sites: it is not the within-site effect",
+    "b": "within every site the new method did worse",
+    "c": "a coin flip would not reverse the sign in all sites",
+}
+
+
+@pytest.mark.parametrize("answer", ["b", "B", " (b) ", "b."])
+def test_check_choice_accepts_the_right_letter_and_explains_it(answer):
+    feedback = check_choice("prediction", answer, "b", options=OPTIONS)
+    assert feedback == "✔ prediction = 'b': correct. within every site the new method did worse"
+
+
+@pytest.mark.parametrize("answer", ["a", "c"])
+def test_check_choice_names_the_mistake_of_each_wrong_letter(answer):
+    with pytest.raises(AnswerError) as failure:
+        check_choice("prediction", answer, "b", options=OPTIONS)
+    assert str(failure.value) == f"prediction = {answer!r} is not right: {OPTIONS[answer]}"
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        (None, "should be one of the letters 'a', 'b', 'c' (a string), got None"),
+        (2, "should be one of the letters 'a', 'b', 'c' (a string)"),
+        ("d", "answer with one of the letters 'a', 'b', 'c'"),
+        ("ab", "answer with one of the letters"),
+        (NotImplementedError("x"), "not answered yet"),
+    ],
+)
+def test_check_choice_rejects_what_is_not_one_letter(answer, message):
+    with pytest.raises(AnswerError, match=re.escape(message)):
+        check_choice("prediction", answer, "b", options=OPTIONS)
+
+
+@pytest.mark.parametrize(
+    ("expected", "options", "error"),
+    [
+        ("b", {"a": "x"}, TypeError),
+        ("b", ["a", "b"], TypeError),
+        ("z", OPTIONS, ValueError),
+        ("b", {"a": "x", "B": "y"}, ValueError),
+        ("b", {"a": "x", "b": " "}, ValueError),
+        ("b", {"a": "x", "b": 3}, TypeError),
+    ],
+)
+def test_check_choice_rejects_a_malformed_question(expected, options, error):
+    with pytest.raises(error):
+        check_choice("prediction", "a", expected, options=options)
+
+
+@pytest.mark.parametrize("answer", ["a", "B", " (c) "])
+def test_record_choice_records_any_listed_letter_and_reveals_nothing(answer):
+    feedback = record_choice("prediction", answer, "abc")
+    assert feedback.startswith(f"✔ prediction = {answer.strip(' ()').lower()!r}: recorded")
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        (None, "got None"),
+        ("d", "one of the letters 'a', 'b', 'c'"),
+        (NotImplementedError(), "not answered"),
+    ],
+)
+def test_record_choice_rejects_what_is_not_a_listed_letter(answer, message):
+    with pytest.raises(AnswerError, match=re.escape(message)):
+        record_choice("prediction", answer, "abc")
+
+
+@pytest.mark.parametrize("letters", ["a", "aB", "a1", ""])
+def test_record_choice_needs_two_lowercase_letters(letters):
+    with pytest.raises(ValueError, match="letters"):
+        record_choice("prediction", "a", letters)
+
+
+def test_the_grader_reads_an_unset_choice_as_not_answered():
+    """A blank multiple-choice answer cell raises "not answered yet" and leaves its variable
+    unset: the probe's NameError for that variable is "not answered yet", not a crash."""
+    from tools.grading import harness, scoring
+    from tools.grading.spec import Exercise, parse_hidden_tests
+
+    source = (
+        "### BEGIN HIDDEN TESTS\n"
+        "check_choice('prediction_1_4', prediction_1_4, 'b', options={'a': 'x', 'b': 'y'})\n"
+        "### END HIDDEN TESTS\n"
+    )
+    student, trusted, probes = parse_hidden_tests(source, "ex")
+    exercise = Exercise("ex", 1.0, "answer", student, trusted, probes)
+    budget = harness._Budget(harness.MAX_ELEMENTS)
+    expected = [
+        {param: harness.encode(eval(text), budget) for param, text in probes[0].trusted.items()}
+    ]
+
+    def error(message):
+        return {
+            "observations": [
+                {"error": {"type": "NameError", "mro": ["NameError"], "message": message}}
+            ]
+        }
+
+    unset = scoring.verdict(exercise, expected, error("name 'prediction_1_4' is not defined"))
+    assert unset == (0.0, "prediction_1_4: not answered yet.")
+    other = scoring.verdict(exercise, expected, error("name 'np' is not defined"))
+    assert other[0] == 0 and "NameError" in other[1]
+    # a refit the answer cell never made, read inside the probe's expression
+    fit_source = source.replace("prediction_1_4, 'b'", "str(fit.posterior)[:1], 'b'")
+    fit_student, fit_trusted, fit_probes = parse_hidden_tests(fit_source, "ex")
+    fit_exercise = Exercise("ex", 1.0, "answer", fit_student, fit_trusted, fit_probes)
+    unset_fit = scoring.verdict(fit_exercise, expected, error("name 'fit' is not defined"))
+    assert unset_fit == (0.0, "prediction_1_4: not answered yet.")
+    letter = {"observations": [{"value": harness.encode("b", budget)}]}
+    assert scoring.verdict(exercise, expected, letter) == (1.0, "")
+    wrong = {"observations": [{"value": harness.encode("a", budget)}]}
+    assert scoring.verdict(exercise, expected, wrong) == (
+        0.0,
+        "prediction_1_4 = 'a' is not right: x",
+    )

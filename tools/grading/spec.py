@@ -7,7 +7,8 @@ Python that runs in the solution notebook (the instructor's trusted run under nb
 restricted form the grader can split in two:
 
 * **check calls**: ``check_close``, ``check_allclose``, ``check_equal``, ``check_between``,
-  ``check_mcmc``, ``check_raises`` and ``check_same_model`` from ``course_utils.checks``,
+  ``check_mcmc``, ``check_choice``, ``check_raises`` and ``check_same_model`` from
+  ``course_utils.checks``,
   with a string literal as the name. Their **second argument** is evaluated in the
   student's notebook, in the sandbox (for ``check_raises``: the function and its
   arguments). **Every other argument** (expected value, tolerances, reference model, hint)
@@ -40,6 +41,7 @@ BEGIN, END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 CHECKS = (
     "check_allclose",
     "check_between",
+    "check_choice",
     "check_close",
     "check_equal",
     "check_mcmc",
