@@ -42,6 +42,23 @@ def _not_answered(error: dict) -> bool:
     return "NotImplementedError" in (error.get("mro") or [error.get("type")])
 
 
+def _unset_answer(probe, error: dict) -> bool:
+    """The probe reads a variable that the answer cell sets (``prediction_1_4``,
+    ``sceptical_fit``), and the variable does not exist: the answer cell still raises "not
+    answered yet"."""
+    import ast
+    import re
+
+    found = re.search(r"name '(\w+)' is not defined", str(error.get("message", "")))
+    if error.get("type") != "NameError" or not found:
+        return False
+    try:
+        tree = ast.parse(probe.actual, mode="eval")
+    except SyntaxError:
+        return False
+    return found.group(1) in {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+
+
 def _checks():
     from course_utils import checks
 
@@ -81,7 +98,7 @@ def _probe_verdict(probe, observation: dict, expected: dict, judged: dict, timeo
             return f"{label}: not answered yet."
         return f"{label} should raise {wanted}, but raised {_error_text(raised)}"
     if "error" in observation:
-        if _not_answered(observation["error"]):
+        if _not_answered(observation["error"]) or _unset_answer(probe, observation["error"]):
             return f"{label}: not answered yet."
         reason = f"{label} raised {_error_text(observation['error'])}"
         if "NoneType" in str(observation["error"].get("message", "")):

@@ -54,6 +54,15 @@ class ResultStore:
             return None
         return entry
 
+    def last_seconds(self, student: str, lesson: str) -> float | None:
+        """How long this student's lesson took in its sandbox when it was last run (any
+        hash or version: an estimate for scheduling only), or None."""
+        try:
+            seconds = json.loads(self._path(student, lesson).read_text())["result"]["seconds"]
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        return float(seconds) if isinstance(seconds, int | float) else None
+
     def put(self, student: str, lesson: str, sha256: str, version: str, **fields) -> None:
         """Store ``result=`` and/or ``reasons=`` for this submission (merged with what is
         stored for the same hash and version)."""
