@@ -29,13 +29,16 @@ def test_report_throughput_and_projection():
         "cores": 2,
         "cell_timeout_s": 10,
         "fixed_s": 10.0,
-        "runs": {"1": {"wall_s": 70.0}, "2": {"wall_s": 40.0}},
+        "runs": {"1": {"wall_s": 70.0}, "2": {"wall_s": 40.0}, "regrade": {"wall_s": 35.0}},
         "same_csv": True,
     }
     text, recs = grading.report({"date": "D", "commit": "abc", "data": data})
     assert "| 1 job | 70.0 s | 15.0 | 1.6 h |" in text
     assert "| 2 jobs (2 cores) | 40.0 s | 30.0 | 0.8 h |" in text
-    assert "**2.00 x**" in text and "identical" in text
+    assert "**2.00 x** on a first run" in text and "identical" in text
+    # re-grade: 15 submissions in 35 - 10 s -> 36/min, 2.40 x; 70 s + 1400 / 36 min = 0.7 h
+    assert "| 2 jobs, the class re-graded | 35.0 s | 36.0 | 0.7 h |" in text
+    assert "**2.40 x** on a re-grade" in text
     assert "4 such machines: 0.2 h" in text  # 70 s + 2800 s / 4 = 770 s
     by_metric = {(r["config"], r["metric"]): r["median"] for r in recs}
     assert by_metric[("2 jobs", "per_minute")] == 30.0
@@ -45,3 +48,35 @@ def test_report_throughput_and_projection():
 def test_a_skipped_measurement_is_reported_as_such():
     text, recs = grading.report({"data": {"skipped": "no bwrap"}})
     assert "Not measured: no bwrap" in text and recs == []
+
+
+def test_the_course_projection_uses_each_lessons_own_cost():
+    # lesson A: 3 s fixed + 4 s a notebook; lesson B: 45 s + 45 s. With 2 x the
+    # throughput: 3 + 200 * 4 / 2 + 45 + 200 * 45 / 2 = 4948 s; 2 machines: 3 + 200 + 45 + 2250.
+    costs = {
+        "A": {"wall_s": 7.0, "fixed_s": 3.0, "notebook_s": 4.0, "full_marks": True},
+        "B": {"wall_s": 90.0, "fixed_s": 45.0, "notebook_s": 45.0, "full_marks": False},
+    }
+    assert abs(grading.projection_by_lesson(costs, 2.0) - 4948 / 3600) < 1e-12
+    assert abs(grading.projection_by_lesson(costs, 2.0, 2) - 2498 / 3600) < 1e-12
+    data = {
+        "students": 15,
+        "cores": 2,
+        "cell_timeout_s": 10,
+        "fixed_s": 10.0,
+        "runs": {"1": {"wall_s": 70.0}, "2": {"wall_s": 40.0}},
+        "same_csv": True,
+        "lessons": costs,
+    }
+    text, recs = grading.report({"date": "D", "commit": "abc", "data": data})
+    assert "| B | 90.0 s | 45.0 s | 45.0 s | **no** |" in text
+    assert "with 2 jobs **1.4 h** at the first run's speed-up (2.00 x)" in text
+    by_metric = {(r["config"], r["metric"]): r["median"] for r in recs}
+    assert abs(by_metric[("2 jobs", "projection_200_h")] - 4948 / 3600) < 1e-12
+
+
+def test_full_marks_reads_the_csv():
+    head = "student,lesson,exercise,points,max_points,reason\n"
+    assert grading._full_marks(head + 's,L,e1,2,2,""\ns,L,e2,1.0,1,\n')
+    assert not grading._full_marks(head + 's,L,e1,2,2,\ns,L,e2,0,1,"wrong, see: x"\n')
+    assert not grading._full_marks(head)
