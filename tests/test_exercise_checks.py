@@ -108,8 +108,8 @@ WRONG = [
     (
         L03,
         L03_SETUP,
-        "answer_3_3",
-        "exercise_3_3",
+        "answer_3_4",
+        "exercise_3_4",
         "def grid_mean(pi, density, width):\n"
         "    return float(np.mean(np.asarray(pi) * np.asarray(density)))",
         "",
@@ -117,8 +117,8 @@ WRONG = [
     (
         L03,
         L03_SETUP,
-        "answer_3_4",
-        "exercise_3_4",
+        "answer_3_6",
+        "exercise_3_6",
         "def grid_interval(pi, density, width, level=0.95):\n"
         "    cdf = np.cumsum(np.asarray(density)) / len(density)\n"
         "    pi = np.asarray(pi)\n"
@@ -164,8 +164,9 @@ L05 = "05_eight_schools"
 L05_SETUP = ("imports", "data")
 L06_DATA = ("imports", "data", "aggregate")
 WRONG += [
-    # 3.1, 4.4, 4.5, 5.2, 5.3, 5.5, 6.3 compare with values computed independently of the
-    # course_utils function a student could call; wrong formulas still fail.
+    # 3.1, 4.5, 4.7, 5.2 (5.3: test_exercises_lesson05.py) compare with values computed
+    # independently of the course_utils function a student could call; wrong formulas still
+    # fail.
     (
         L03,
         L03_SETUP,
@@ -179,8 +180,8 @@ WRONG += [
     (
         L04,
         ("imports",),
-        "answer_4_4",
-        "exercise_4_4",
+        "answer_4_5",
+        "exercise_4_5",
         "def beta_binomial_model(n, r):\n"
         "    with pm.Model() as model:\n"
         "        p = pm.Beta('p', alpha=2.0, beta=2.0)\n"
@@ -191,8 +192,8 @@ WRONG += [
     (
         L04,
         ("imports",),
-        "answer_4_5",
-        "exercise_4_5",
+        "answer_4_7",
+        "exercise_4_7",
         "def share_moderate(prior_sd):\n"
         "    return float(stats.norm.cdf(special.logit(0.95) / prior_sd))",
         "",
@@ -205,32 +206,6 @@ WRONG += [
         "def theta_hat_and_v(mu, tau, y, sigma):\n"
         "    precision = 1 / sigma + 1 / tau\n"
         "    return (y / sigma + mu / tau) / precision, 1 / precision",
-        "",
-    ),
-    (
-        L05,
-        L05_SETUP,
-        "answer_5_5",
-        "exercise_5_5",
-        "def shrinkage_factors(tau, sigma):\n"
-        "    return np.asarray(sigma, dtype=float) ** -2 / (tau**-2 + np.asarray(sigma) ** -2)",
-        "",
-    ),
-    (
-        L06,
-        L06_DATA,
-        "answer_6_3",
-        "exercise_6_3",
-        "def interaction_model(grouped):\n"
-        "    with pm.Model() as model:\n"
-        "        a = pm.Normal('intercept', 0, 1)\n"
-        "        b = pm.Normal('promo', 0, 1)\n"
-        "        c = pm.Normal('channel', 0, 1, shape=2)\n"
-        "        pm.Normal('promo_channel', 0, 1, shape=2)\n"
-        "        pm.Binomial('bought', n=grouped['n'].to_numpy(), observed=grouped['bought'],\n"
-        "                    logit_p=a + b * grouped['bundle'].to_numpy()\n"
-        "                    + grouped[['park', 'email']].to_numpy() @ c)\n"
-        "    return model",
         "",
     ),
 ]
@@ -362,8 +337,8 @@ WRONG += [
     (
         L01,
         L01_SETUP,
-        "answer_1_4",
-        "exercise_1_4",
+        "answer_1_6",
+        "exercise_1_6",
         _answer(
             SITE,
             SITE_BODY,
@@ -374,8 +349,8 @@ WRONG += [
     (
         L01,
         L01_SETUP,
-        "answer_1_4",
-        "exercise_1_4",
+        "answer_1_6",
+        "exercise_1_6",
         _answer(
             SITE,
             SITE_BODY,
@@ -419,8 +394,8 @@ WRONG += [
     (
         L02,
         L02_SETUP,
-        "answer_2_3",
-        "exercise_2_3",
+        "answer_2_5",
+        "exercise_2_5",
         _answer(
             INTERVAL, "z = stats.norm.ppf(level)", "return estimate - z * se, estimate + z * se"
         ),
@@ -429,47 +404,30 @@ WRONG += [
     (
         L02,
         L02_SETUP,
-        "answer_2_3",
-        "exercise_2_3",
+        "answer_2_5",
+        "exercise_2_5",
         _answer(INTERVAL, "return estimate - 1.96 * se, estimate + 1.96 * se"),
         "",
     ),
     (
         L02,
         L02_SETUP,
-        "answer_2_4",
-        "exercise_2_4",
+        "answer_2_6",
+        "exercise_2_6",
         _answer(MCSE, "rate = rejections / n_sims", "return rate * (1 - rate) / n_sims"),
         "square root",
     ),
     (
         L02,
         L02_SETUP,
-        "answer_2_4",
-        "exercise_2_4",
+        "answer_2_6",
+        "exercise_2_6",
         _answer(MCSE, "rate = rejections / n_sims", "return float(np.sqrt(rate * (1 - rate)))"),
         "one indicator",
     ),
 ]
 
 POOLED_5 = "def pooled_estimate(y, sigma):"
-LOGPOST = "def log_posterior(lam1, lam2, y, sigma):"
-VARIANCE = "variance = np.exp(2 * lam2) + sigma**2"
-DENSITY = "np.sum(-0.5 * np.log(variance) - (lam1 - y) ** 2 / (2 * variance))"
-INTERACTION_BODY = (
-    "bundle = grouped['bundle'].to_numpy()",
-    "dummies = grouped[['park', 'email']].to_numpy()",
-    "with pm.Model() as model:",
-    "    intercept = pm.Normal('intercept', 0, 1)",
-    "    promo = pm.Normal('promo', 0, 1)",
-    "    channel = pm.Normal('channel', 0, 1, shape=2)",
-    "    promo_channel = pm.Normal('promo_channel', 0, 1, shape=2)",
-    "    logit_p = (intercept + promo * bundle + dummies @ channel",
-    "               + bundle * (dummies @ promo_channel))",
-    "    pm.Binomial('bought', n=grouped['n'].to_numpy(), logit_p=logit_p,",
-    "                observed=grouped['bought'].to_numpy())",
-    "return model",
-)
 WRONG += [
     # 5.1: weights 1/sigma instead of 1/sigma^2 (the visible check had equal sigmas).
     (
@@ -495,32 +453,6 @@ WRONG += [
             "return float(np.sum(w * y) / np.sum(w)), float(np.sqrt(1 / np.sum(w)))",
         ),
         "standard error",
-    ),
-    # 5.3: the Jacobian forgotten, or with the wrong sign, is named.
-    (
-        L05,
-        L05_SETUP,
-        "answer_5_3",
-        "exercise_5_3",
-        _answer(LOGPOST, VARIANCE, f"return float({DENSITY})"),
-        "left out the Jacobian",
-    ),
-    (
-        L05,
-        L05_SETUP,
-        "answer_5_3",
-        "exercise_5_3",
-        _answer(LOGPOST, VARIANCE, f"return float({DENSITY} - lam2)"),
-        "not - lam2",
-    ),
-    # 6.3: the right log density with shape=2 and no dims fails on the dims.
-    (
-        L06,
-        L06_DATA,
-        "answer_6_3",
-        "exercise_6_3",
-        _answer("def interaction_model(grouped):", *INTERACTION_BODY),
-        "dims",
     ),
 ]
 
@@ -580,32 +512,32 @@ WRONG += [
     (
         L03,
         L03_SETUP,
-        "answer_3_3",
-        "exercise_3_3",
+        "answer_3_4",
+        "exercise_3_4",
         _answer(GRID_MEAN, "return float(np.sum(np.asarray(pi) * np.asarray(density)))"),
         "forgot to multiply by width",
     ),
     (
         L03,
         L03_SETUP,
-        "answer_3_3",
-        "exercise_3_3",
+        "answer_3_4",
+        "exercise_3_4",
         _answer(GRID_MEAN, "return float(np.mean(np.asarray(pi) * np.asarray(density)))"),
         "np.mean(pi * density)",
     ),
     (
         L03,
         L03_SETUP,
-        "answer_3_4",
-        "exercise_3_4",
+        "answer_3_6",
+        "exercise_3_6",
         _answer(GRID_INTERVAL, "cdf = np.cumsum(np.asarray(density))", *INTERVAL_END),
         "left out the width",
     ),
     (
         L03,
         L03_SETUP,
-        "answer_3_4",
-        "exercise_3_4",
+        "answer_3_6",
+        "exercise_3_6",
         _answer(
             GRID_INTERVAL, "cdf = np.cumsum(np.asarray(density)) / len(density)", *INTERVAL_END
         ),
@@ -613,7 +545,6 @@ WRONG += [
     ),
 ]
 
-ACCEPT = "def accept(log_current, log_candidate, log_u):"
 ESS = "def ar1_ess(n, rho):"
 SHARE = "def share_moderate(prior_sd):"
 NEGATIVE = "def prob_negative(draws):"
@@ -628,32 +559,6 @@ L04_DRAWS = (
     "exact = types.SimpleNamespace(prob_method_negative=float(stats.norm.cdf(3.0 / 2.3)))",
 )
 WRONG += [
-    (
-        L04,
-        ("imports",),
-        "answer_4_1",
-        "exercise_4_1",
-        _answer(ACCEPT, "return bool(log_u > log_candidate - log_current)"),
-        "reversed",
-    ),
-    (
-        L04,
-        ("imports",),
-        "answer_4_1",
-        "exercise_4_1",
-        _answer(
-            ACCEPT, "return bool(np.exp(log_u) < np.exp(log_candidate) / np.exp(log_current))"
-        ),
-        "log scale",
-    ),
-    (
-        L04,
-        ("imports",),
-        "answer_4_1",
-        "exercise_4_1",
-        _answer(ACCEPT, "return bool(log_u < log_current - log_candidate)"),
-        "upside down",
-    ),
     (
         L04,
         ("imports",),
@@ -673,16 +578,16 @@ WRONG += [
     (
         L04,
         ("imports",),
-        "answer_4_5",
-        "exercise_4_5",
+        "answer_4_7",
+        "exercise_4_7",
         _answer(SHARE, "return float(stats.norm.cdf(special.logit(0.95) / prior_sd))"),
         "subtract P(x < logit 0.05)",
     ),
     (
         L04,
         ("imports",),
-        "answer_4_5",
-        "exercise_4_5",
+        "answer_4_7",
+        "exercise_4_7",
         _answer(
             SHARE,
             "return float(stats.norm.cdf(0.95 / prior_sd) - stats.norm.cdf(0.05 / prior_sd))",
@@ -692,38 +597,23 @@ WRONG += [
     (
         L04,
         L04_DRAWS,
-        "answer_4_6",
-        "exercise_4_6",
+        "answer_4_8",
+        "exercise_4_8",
         _answer(NEGATIVE, "return float(np.mean(np.asarray(draws) > 0))"),
         "P(effect > 0)",
     ),
     (
         L04,
         L04_DRAWS,
-        "answer_4_6",
-        "exercise_4_6",
+        "answer_4_8",
+        "exercise_4_8",
         _answer(NEGATIVE, "return float(np.sum(np.asarray(draws) < 0))"),
         "a count",
     ),
 ]
 
 THETA = "def theta_hat_and_v(mu, tau, y, sigma):"
-SHRINK = "def shrinkage_factors(tau, sigma):"
-LOG_ODDS = "def log_odds(bought, n):"
 CHANGE = "def probability_change(intercept, coefficient):"
-TAKE = "def take_rate_draws(a_draws, b_draws):"
-AGGREGATE = "def aggregate_log_odds_ratio(grouped):"
-TOTALS = "totals = grouped.groupby('bundle')[['bought', 'n']].sum()"
-# A stand-in for lesson 06's multilevel fit: the check cell reads two of its variables.
-L06_MULTILEVEL = (
-    *L06_DATA,
-    "code:import types\nimport xarray as xr\n"
-    "_draws = np.random.default_rng(6).normal(0.0, 0.3, size=(2, 4, 500, 3))\n"
-    "multilevel_fit = types.SimpleNamespace(posterior=xr.Dataset(\n"
-    "    {'a_channel': (('chain', 'draw', 'channel'), _draws[0] - 1.0),\n"
-    "     'b_channel': (('chain', 'draw', 'channel'), _draws[1] + 0.5)},\n"
-    "    coords={'channel': ['Mail', 'Park', 'Email']}))",
-)
 WRONG += [
     (
         L05,
@@ -750,94 +640,12 @@ WRONG += [
         "V is its inverse",
     ),
     (
-        L05,
-        L05_SETUP,
-        "answer_5_5",
-        "exercise_5_5",
-        _answer(
-            SHRINK,
-            "sigma = np.asarray(sigma, dtype=float)",
-            "return sigma**-2 / (tau**-2 + sigma**-2)",
-        ),
-        "1 - B",
-    ),
-    (
-        L05,
-        L05_SETUP,
-        "answer_5_5",
-        "exercise_5_5",
-        _answer(
-            SHRINK,
-            "sigma = np.asarray(sigma, dtype=float)",
-            "return tau**-1 / (tau**-1 + sigma**-1)",
-        ),
-        "squares",
-    ),
-    (
-        L06,
-        L06_DATA,
-        "answer_6_1",
-        "exercise_6_1",
-        _answer(LOG_ODDS, "return float(np.log(bought / n))"),
-        "log of the probability",
-    ),
-    (
-        L06,
-        L06_DATA,
-        "answer_6_1",
-        "exercise_6_1",
-        _answer(LOG_ODDS, "return bought / (n - bought)"),
-        "take their log",
-    ),
-    (
         L06,
         L06_FIT,
         "answer_6_2",
         "exercise_6_2",
         _answer(CHANGE, "return special.expit(np.asarray(intercept) + np.asarray(coefficient))"),
         "subtract expit(intercept)",
-    ),
-    (
-        L06,
-        L06_MULTILEVEL,
-        "answer_6_4",
-        "exercise_6_4",
-        _answer(TAKE, "return np.asarray(a_draws) + np.asarray(b_draws)"),
-        "inverse logit",
-    ),
-    (
-        L06,
-        L06_MULTILEVEL,
-        "answer_6_4",
-        "exercise_6_4",
-        _answer(TAKE, "return special.expit(np.asarray(a_draws)) + special.expit(b_draws)"),
-        "inverse logit of the sum",
-    ),
-    (
-        L06,
-        L06_DATA,
-        "answer_6_5",
-        "exercise_6_5",
-        _answer(
-            AGGREGATE,
-            TOTALS,
-            "rate = totals['bought'] / totals['n']",
-            "return float(np.log(rate[1] / rate[0]))",
-        ),
-        "log risk ratio",
-    ),
-    (
-        L06,
-        L06_DATA,
-        "answer_6_5",
-        "exercise_6_5",
-        _answer(
-            AGGREGATE,
-            TOTALS,
-            "odds = totals['bought'] / (totals['n'] - totals['bought'])",
-            "return float(np.log(odds[0] / odds[1]))",
-        ),
-        "no bundle over bundle",
     ),
 ]
 
@@ -875,43 +683,13 @@ WRONG += [
 ]
 
 
-def _interaction(term: str) -> str:
-    """6.3's worked answer with another interaction term in the log-odds."""
-    body = (
-        "bundle = grouped['bundle'].to_numpy()",
-        "dummies = grouped[['park', 'email']].to_numpy()",
-        "with pm.Model(coords={'channel_effect': ['Park', 'Email']}) as model:",
-        "    intercept = pm.Normal('intercept', 0, 1)",
-        "    promo = pm.Normal('promo', 0, 1)",
-        "    channel = pm.Normal('channel', 0, 1, dims='channel_effect')",
-        "    promo_channel = pm.Normal('promo_channel', 0, 1, dims='channel_effect')",
-        f"    logit_p = intercept + promo * bundle + dummies @ channel{term}",
-        "    pm.Binomial('bought', n=grouped['n'].to_numpy(), logit_p=logit_p,",
-        "                observed=grouped['bought'].to_numpy())",
-        "return model",
-    )
-    return _answer("def interaction_model(grouped):", *body)
-
-
-WRONG += [
-    (L06, L06_DATA, "answer_6_3", "exercise_6_3", _interaction(""), "does not vary by channel"),
-    (
-        L06,
-        L06_DATA,
-        "answer_6_3",
-        "exercise_6_3",
-        _interaction(" + dummies @ promo_channel"),
-        "multiply it by bundle",
-    ),
-]
-
 BETA_BINOMIAL = "def beta_binomial_model(n, r):"
 WRONG += [
     (
         L04,
         ("imports",),
-        "answer_4_4",
-        "exercise_4_4",
+        "answer_4_5",
+        "exercise_4_5",
         _answer(
             BETA_BINOMIAL,
             "with pm.Model() as model:",
@@ -923,8 +701,8 @@ WRONG += [
     (
         L04,
         ("imports",),
-        "answer_4_4",
-        "exercise_4_4",
+        "answer_4_5",
+        "exercise_4_5",
         _answer(
             BETA_BINOMIAL,
             "with pm.Model() as model:",
@@ -938,12 +716,12 @@ WRONG += [
 # Names of the reference functions that no check (nor its text) may show for an exercise.
 HANDED_OUT = [
     (L03, ["ex1-head", "ex1-check-intro", "exercise_3_1", "curves", "example-head"], "log_kernel"),
-    (L04, ["ex4-head", "ex4-check-text", "exercise_4_4"], "beta_binomial("),
-    (L04, ["ex5-head", "ex5-check-text", "exercise_4_5", "prior-plot"], "prob_between"),
+    (L04, ["ex5-head", "ex5-check-text", "exercise_4_5"], "beta_binomial("),
+    (L04, ["ex7-head", "ex7-check-text", "exercise_4_7", "prior-plot"], "prob_between"),
     (L05, ["ex2-head", "ex2-check-text", "exercise_5_2"], "conditional_theta"),
     (L05, ["ex3-head", "ex3-check-text", "exercise_5_3"], "log_marginal_posterior"),
-    (L05, ["ex5-head", "ex5-check-text", "exercise_5_5"], "es.shrinkage"),
-    (L06, ["ex3-head", "ex3-check-text", "exercise_6_3"], "season_pass_interaction"),
+    (L06, ["ex4-head", "ex4-check-text", "exercise_6_4"], "season_pass_interaction"),
+    (L06, ["ex4-head", "ex4-check-text", "exercise_6_4"], "season_pass_multilevel"),
 ]
 
 

@@ -108,9 +108,10 @@ def test_each_exercise_answered_alone_gets_full_points(lesson, generated, tmp_pa
 
 
 # The grader leaves the check cells out, so the test above cannot see a visible check that
-# uses another exercise's answer (lesson 03's 3.3 and 3.4 used the density from 3.2). This
-# one follows, statement by statement, which names a notebook computes from an answer
-# function, and fails when a check cell uses one from another exercise.
+# uses another exercise's answer (lesson 03's grid mean and interval, now 3.4 and 3.6, used
+# the density from 3.2). This one follows, statement by statement, which names a notebook
+# computes from an answer function, and fails when a check cell uses one from another
+# exercise.
 HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS\n.*?### END HIDDEN TESTS\n?", re.DOTALL)
 
 

@@ -92,7 +92,9 @@ WRONG_01 = {
     "answer_1_1": "def site_summary(frame):\n    return frame.groupby('site_id').size()",
     "answer_1_2": "def pooled_log_odds_ratio(frame):\n    return -1.0",
     "answer_1_3": "def mean_within_site_difference(frame):\n    return 0.0",
-    "answer_1_4": "def site_pass_probability(fit, site, method):\n    return 0.5",
+    "answer_1_4": 'prediction_1_4 = "a"',
+    "answer_1_5": 'interpretation_1_5 = "b"',
+    "answer_1_6": "def site_pass_probability(fit, site, method):\n    return 0.5",
 }
 
 
@@ -453,7 +455,7 @@ def test_input_transformer_rewriting_checks_scores_nothing(run):
 def test_patched_numpy_scores_nothing_in_lesson_01(run):
     """6: numpy.isclose, allclose, testing.assert_allclose and math.isclose patched."""
     points, rows = lesson_points(run, "x06_numpy_patches", L01)
-    assert points == 0 and len(rows) == 4, rows
+    assert points == 0 and len(rows) == 6, rows
 
 
 def test_solution_cells_cannot_be_read_and_run(run):
@@ -472,7 +474,7 @@ def test_changed_sources_do_not_help_a_blank_submission(run):
 def test_the_victim_keeps_full_marks(run):
     """10, 13: other students wrote at the victim's files (or tried to, during grading)."""
     assert row(run, "zz_victim")["points"] == "2"
-    assert lesson_points(run, "zz_victim", L01)[0] == 8
+    assert lesson_points(run, "zz_victim", L01)[0] == 11  # 2 + 2 + 2 + 1 + 2 + 2
 
 
 def test_an_error_message_cannot_inject_text_into_the_csv(run):
