@@ -10,10 +10,11 @@ kernel that builds the same graph loads the compiled code instead.
 So ``make setup`` runs this script once: for each sampler lesson (04-06) it runs, in a fresh
 Jupyter kernel like a student's, the solution notebook's cells that build, check or fit a
 model (pm.Model, bmb.Model, pm.sample, .fit, compile_logp, check_same_model,
-compute_log_likelihood), its import cells and, transitively, the cells defining the names
-they use. Running the notebook's own cells means the models written inline in a lesson
-(lesson 04's tutoring model, lesson 05's centred model, lesson 06's Bambi models) build the
-very graphs the lesson builds, so they hit the cache too; no copy of them lives here.
+compute_log_likelihood, sample_posterior_predictive), its import cells and, transitively,
+the cells defining the names they use. Running the notebook's own cells means the models
+written inline in a lesson (lesson 04's tutoring model, lesson 05's centred model, lesson
+06's Bambi models) build the very graphs the lesson builds, so they hit the cache too; no
+copy of them lives here.
 
 Usage: python -m tools.warm_caches [--lessons 04 06] [--dry-run]. ``make setup`` skips it
 with ``SKIP_WARMUP=1``; it reruns when a solution notebook, course_utils/models.py or this
@@ -45,6 +46,7 @@ MARKERS = (
     "compile_logp(",
     "check_same_model(",
     "compute_log_likelihood(",
+    "sample_posterior_predictive(",
 )
 CELL_TIMEOUT_S = 600
 
