@@ -80,10 +80,11 @@ test-solutions: setup
 # The sampler lessons a second time, as another CPU would run them: Numba compiles for a
 # generic x86-64 (no FMA, no AVX: other NUTS draws on every machine), numpy keeps to its
 # baseline instructions, and OpenBLAS runs its oldest x86-64 kernels (Prescott) instead of
-# the ones it picks for this CPU: outputs stored on an Intel machine failed on an AMD one
-# by 1e-7 (a Metropolis chain started from an optimizer's mode), and this setting
-# reproduces that difference on either. Outputs that depend on draws must agree with the
-# stored ones within Monte Carlo error (course_utils/nbval_montecarlo.py), the rest exactly.
+# the ones it picks for this CPU. Outputs stored on a Zen 4 machine (AVX-512) once failed on
+# a Zen 3 one by 1e-7 (a Metropolis chain started from an optimizer's mode); on the Zen 3
+# machine, this setting reproduced the Zen 4 numbers. Outputs that depend on draws must
+# agree with the stored ones within Monte Carlo error (course_utils/nbval_montecarlo.py),
+# the rest exactly.
 OTHER_CPU := NUMBA_CPU_NAME=generic NPY_DISABLE_CPU_FEATURES="X86_V3 X86_V4 AVX512_ICL AVX512_SPR" \
 	OPENBLAS_CORETYPE=Prescott
 SAMPLER_LESSONS := solutions/04_mcmc solutions/05_eight_schools solutions/06_season_pass
