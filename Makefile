@@ -87,7 +87,8 @@ test-solutions: setup
 # the rest exactly.
 OTHER_CPU := NUMBA_CPU_NAME=generic NPY_DISABLE_CPU_FEATURES="X86_V3 X86_V4 AVX512_ICL AVX512_SPR" \
 	OPENBLAS_CORETYPE=Prescott
-SAMPLER_LESSONS := solutions/04_mcmc solutions/05_eight_schools solutions/06_season_pass
+SAMPLER_LESSONS := solutions/04_mcmc solutions/05_nuts_mixed_logit solutions/06_eight_schools \
+	solutions/07_season_pass
 
 test-other-cpu: setup
 	$(OTHER_CPU) $(BIN)/python -m tools.run_pytest --nbval --nbval-sanitize-with \

@@ -37,7 +37,7 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tools.notebooks import ROOT, SOLUTIONS, lesson_names
-from tools.slides import WIDGET_VIEW, build, has_widgets
+from tools.slides import WIDGET_VIEW, build, has_widgets, shows_widgets
 
 ARTIFACTS = ROOT / "build" / "test-artifacts" / "browser"
 CHROMIUM_FLAGS = [
@@ -60,13 +60,15 @@ def chromium_path() -> str | None:
     return shutil.which("chromium")
 
 
-def widget_lessons() -> list[str]:
-    """Lessons whose solution notebook displays at least one widget."""
+def widget_lessons(shown_in_deck: bool = False) -> list[str]:
+    """Lessons whose solution notebook displays at least one widget (with
+    ``shown_in_deck``: whose deck shows one, not only a part left for reading)."""
+    has = shows_widgets if shown_in_deck else has_widgets
     return [
         name
         for name in lesson_names()
         for path in sorted((SOLUTIONS / name).glob("*.ipynb"))
-        if has_widgets(nbformat.read(path, as_version=4))
+        if has(nbformat.read(path, as_version=4))
     ]
 
 
@@ -310,7 +312,7 @@ def _pick_dropdown(widget, dropdown, index: int, shot) -> str:
     return start_value
 
 
-# Each test runs its lesson's cells in JupyterLab first (up to 2 minutes for lesson 06).
+# Each test runs its lesson's cells in JupyterLab first (up to 2 minutes for lesson 07).
 @pytest.mark.timeout(900)
 @pytest.mark.parametrize("lesson", widget_lessons())
 def test_every_widget_moves_in_jupyterlab(browser, lab_copy, lesson):
@@ -389,8 +391,8 @@ def decks(tmp_path_factory):
 
 
 # The limit covers the test's setup: the first deck test builds every deck (the `decks`
-# fixture executes all seven lessons, 5 minutes on a loaded 2-core machine), the rest take
-# seconds.
+# fixture executes the lessons whose decks show widgets, 5 minutes on a loaded 2-core
+# machine), the rest take seconds.
 @pytest.mark.timeout(1500)
 @pytest.mark.parametrize("lesson", lesson_names())
 def test_deck_works_offline(browser, decks, lesson):
@@ -445,7 +447,7 @@ def test_deck_works_offline(browser, decks, lesson):
     assert not empty, f"slides with no content: {empty}"
     assert not leaving, f"requests left the machine: {leaving[:5]}"
     assert not problems, f"files the deck could not load: {problems[:5]}"
-    if lesson in widget_lessons():
+    if lesson in widget_lessons(shown_in_deck=True):
         assert page.locator(".widget-slider").count() > 0, "the deck shows no widget"
     page.close()
 

@@ -1,4 +1,4 @@
-"""The multiple-choice exercises (predict, interpret) of lessons 01-04, checked alike: the
+"""The multiple-choice exercises (predict, interpret) of lessons 01-05, checked alike: the
 right letter passes both checks, every wrong letter fails the hidden check with its own
 explanation, the visible check (record_choice) records any letter without telling which is
 right, and what is not a letter fails both. Each lesson's CHOICES table names, for every
@@ -13,6 +13,7 @@ import test_exercises_lesson01
 import test_exercises_lesson02
 import test_exercises_lesson03
 import test_exercises_lesson04
+import test_exercises_lesson05
 from test_exercise_checks import cells, run, worked
 
 from course_utils.checks import AnswerError
@@ -23,6 +24,7 @@ LESSONS = {
     test_exercises_lesson02.L02: test_exercises_lesson02.CHOICES,
     test_exercises_lesson03.L03: test_exercises_lesson03.CHOICES,
     test_exercises_lesson04.L04: test_exercises_lesson04.CHOICES,
+    test_exercises_lesson05.L05: test_exercises_lesson05.CHOICES,
 }
 # (lesson, answer id, check id, variable, right letter, {wrong letter: words})
 CHOICES = [(lesson, *choice) for lesson, choices in LESSONS.items() for choice in choices]

@@ -128,31 +128,32 @@ WRONG = [
     ),
 ]
 
-L06 = "06_season_pass"
-L06_FIT = (
+L07 = "07_season_pass"
+L07_FIT = (
     "imports",
+    "sample-settings",
     "data",
     "aggregate",
     "code:baseline_fit = pm.sample(model=models.season_pass_baseline(grouped), **SAMPLE, "
     "random_seed=61)",
 )
 WRONG += [
-    # 6.2: expit(coefficient) - 0.5 forgets the intercept; it used to pass both checks.
+    # 7.2: expit(coefficient) - 0.5 forgets the intercept; it used to pass both checks.
     (
-        L06,
-        L06_FIT,
-        "answer_6_2",
-        "exercise_6_2",
+        L07,
+        L07_FIT,
+        "answer_7_2",
+        "exercise_7_2",
         "def probability_change(intercept, coefficient):\n"
         "    return special.expit(np.asarray(coefficient)) - 0.5",
         "right only when the intercept is 0",
     ),
     # the log-odds difference, not a probability difference
     (
-        L06,
-        L06_FIT,
-        "answer_6_2",
-        "exercise_6_2",
+        L07,
+        L07_FIT,
+        "answer_7_2",
+        "exercise_7_2",
         "def probability_change(intercept, coefficient):\n"
         "    return np.asarray(coefficient) + 0 * np.asarray(intercept)",
         "",
@@ -160,11 +161,12 @@ WRONG += [
 ]
 
 L04 = "04_mcmc"
-L05 = "05_eight_schools"
-L05_SETUP = ("imports", "data")
-L06_DATA = ("imports", "data", "aggregate")
+L05 = "05_nuts_mixed_logit"
+L06 = "06_eight_schools"
+L06_SETUP = ("imports", "data")
+L07_DATA = ("imports", "sample-settings", "data", "aggregate")
 WRONG += [
-    # 3.1, 4.5, 4.7, 5.2 (5.3: test_exercises_lesson05.py) compare with values computed
+    # 3.1, 5.1, 5.3, 6.2 (6.3: test_exercises_lesson06.py) compare with values computed
     # independently of the course_utils function a student could call; wrong formulas still
     # fail.
     (
@@ -178,10 +180,10 @@ WRONG += [
         "",
     ),
     (
-        L04,
+        L05,
         ("imports",),
-        "answer_4_5",
-        "exercise_4_5",
+        "answer_5_1",
+        "exercise_5_1",
         "def beta_binomial_model(n, r):\n"
         "    with pm.Model() as model:\n"
         "        p = pm.Beta('p', alpha=2.0, beta=2.0)\n"
@@ -190,19 +192,19 @@ WRONG += [
         "",
     ),
     (
-        L04,
+        L05,
         ("imports",),
-        "answer_4_7",
-        "exercise_4_7",
+        "answer_5_3",
+        "exercise_5_3",
         "def share_moderate(prior_sd):\n"
         "    return float(stats.norm.cdf(special.logit(0.95) / prior_sd))",
         "",
     ),
     (
-        L05,
-        L05_SETUP,
-        "answer_5_2",
-        "exercise_5_2",
+        L06,
+        L06_SETUP,
+        "answer_6_2",
+        "exercise_6_2",
         "def theta_hat_and_v(mu, tau, y, sigma):\n"
         "    precision = 1 / sigma + 1 / tau\n"
         "    return (y / sigma + mu / tau) / precision, 1 / precision",
@@ -216,7 +218,7 @@ L01 = "01_credit_assignment"
 L02 = "02_wald_vs_lrt"
 L00_SETUP = ("env-imports", "load")
 L01_SETUP = ("imports", "load", "fit-laplace")
-L02_SETUP = ("imports", "wald", "lrt", "disagree", "intervals", "study")
+L02_SETUP = ("imports", "fits", "wald", "lrt", "disagree", "intervals", "study")
 
 
 def _answer(header: str, *body: str) -> str:
@@ -429,12 +431,12 @@ WRONG += [
 
 POOLED_5 = "def pooled_estimate(y, sigma):"
 WRONG += [
-    # 5.1: weights 1/sigma instead of 1/sigma^2 (the visible check had equal sigmas).
+    # 6.1: weights 1/sigma instead of 1/sigma^2 (the visible check had equal sigmas).
     (
-        L05,
-        L05_SETUP,
-        "answer_5_1",
-        "exercise_5_1",
+        L06,
+        L06_SETUP,
+        "answer_6_1",
+        "exercise_6_1",
         _answer(
             POOLED_5,
             "w = 1 / np.asarray(sigma, dtype=float)",
@@ -443,10 +445,10 @@ WRONG += [
         "weights 1/sigma",
     ),
     (
-        L05,
-        L05_SETUP,
-        "answer_5_1",
-        "exercise_5_1",
+        L06,
+        L06_SETUP,
+        "answer_6_1",
+        "exercise_6_1",
         _answer(
             POOLED_5,
             "w = 1 / np.asarray(sigma, dtype=float) ** 2",
@@ -548,9 +550,9 @@ WRONG += [
 ESS = "def ar1_ess(n, rho):"
 SHARE = "def share_moderate(prior_sd):"
 NEGATIVE = "def prob_negative(draws):"
-# A stand-in for lesson 04's NUTS fit and exact summary: normal draws and their exact
+# A stand-in for lesson 05's NUTS fit and exact summary: normal draws and their exact
 # probability of a negative value (the check cell only reads these).
-L04_DRAWS = (
+L05_DRAWS = (
     "imports",
     "code:import types\n"
     "_d = np.random.default_rng(1).normal(-3.0, 2.3, size=(4, 1000))\n"
@@ -576,18 +578,18 @@ WRONG += [
         "denominator",
     ),
     (
-        L04,
+        L05,
         ("imports",),
-        "answer_4_7",
-        "exercise_4_7",
+        "answer_5_3",
+        "exercise_5_3",
         _answer(SHARE, "return float(stats.norm.cdf(special.logit(0.95) / prior_sd))"),
         "subtract P(x < logit 0.05)",
     ),
     (
-        L04,
+        L05,
         ("imports",),
-        "answer_4_7",
-        "exercise_4_7",
+        "answer_5_3",
+        "exercise_5_3",
         _answer(
             SHARE,
             "return float(stats.norm.cdf(0.95 / prior_sd) - stats.norm.cdf(0.05 / prior_sd))",
@@ -595,18 +597,18 @@ WRONG += [
         "log-odds scale",
     ),
     (
-        L04,
-        L04_DRAWS,
-        "answer_4_8",
-        "exercise_4_8",
+        L05,
+        L05_DRAWS,
+        "answer_5_4",
+        "exercise_5_4",
         _answer(NEGATIVE, "return float(np.mean(np.asarray(draws) > 0))"),
         "P(effect > 0)",
     ),
     (
-        L04,
-        L04_DRAWS,
-        "answer_4_8",
-        "exercise_4_8",
+        L05,
+        L05_DRAWS,
+        "answer_5_4",
+        "exercise_5_4",
         _answer(NEGATIVE, "return float(np.sum(np.asarray(draws) < 0))"),
         "a count",
     ),
@@ -616,10 +618,10 @@ THETA = "def theta_hat_and_v(mu, tau, y, sigma):"
 CHANGE = "def probability_change(intercept, coefficient):"
 WRONG += [
     (
-        L05,
-        L05_SETUP,
-        "answer_5_2",
-        "exercise_5_2",
+        L06,
+        L06_SETUP,
+        "answer_6_2",
+        "exercise_6_2",
         _answer(
             THETA,
             "precision = 1 / sigma**2 + 1 / tau**2",
@@ -628,10 +630,10 @@ WRONG += [
         "swapped the weights",
     ),
     (
-        L05,
-        L05_SETUP,
-        "answer_5_2",
-        "exercise_5_2",
+        L06,
+        L06_SETUP,
+        "answer_6_2",
+        "exercise_6_2",
         _answer(
             THETA,
             "precision = 1 / sigma**2 + 1 / tau**2",
@@ -640,19 +642,19 @@ WRONG += [
         "V is its inverse",
     ),
     (
-        L06,
-        L06_FIT,
-        "answer_6_2",
-        "exercise_6_2",
+        L07,
+        L07_FIT,
+        "answer_7_2",
+        "exercise_7_2",
         _answer(CHANGE, "return special.expit(np.asarray(intercept) + np.asarray(coefficient))"),
         "subtract expit(intercept)",
     ),
 ]
 
-# A stand-in for lesson 05's posterior draws of theta: independent exact draws (tau by the
+# A stand-in for lesson 06's posterior draws of theta: independent exact draws (tau by the
 # inverse CDF of its exact marginal density on a fine grid, mu given tau, theta given both).
-L05_THETA = (
-    *L05_SETUP,
+L06_THETA = (
+    *L06_SETUP,
     "code:_rng = np.random.default_rng(5)\n"
     "_taus = np.linspace(0.0005, 200.0, 200_000)\n"
     "_cdf = np.cumsum(es.tau_posterior(_taus, y, sigma))\n"
@@ -665,18 +667,18 @@ L05_THETA = (
 GREATER = "def prob_greater_from_draws(draws_j, draws_k):"
 WRONG += [
     (
-        L05,
-        L05_THETA,
-        "answer_5_6",
-        "exercise_5_6",
+        L06,
+        L06_THETA,
+        "answer_6_6",
+        "exercise_6_6",
         _answer(GREATER, "return float(np.mean(np.asarray(draws_k) > np.asarray(draws_j)))"),
         "order of the arguments",
     ),
     (
-        L05,
-        L05_THETA,
-        "answer_5_6",
-        "exercise_5_6",
+        L06,
+        L06_THETA,
+        "answer_6_6",
+        "exercise_6_6",
         _answer(GREATER, "return float(np.mean(np.asarray(draws_j) - np.asarray(draws_k)))"),
         "",
     ),
@@ -686,10 +688,10 @@ WRONG += [
 BETA_BINOMIAL = "def beta_binomial_model(n, r):"
 WRONG += [
     (
-        L04,
+        L05,
         ("imports",),
-        "answer_4_5",
-        "exercise_4_5",
+        "answer_5_1",
+        "exercise_5_1",
         _answer(
             BETA_BINOMIAL,
             "with pm.Model() as model:",
@@ -699,10 +701,10 @@ WRONG += [
         "failures",
     ),
     (
-        L04,
+        L05,
         ("imports",),
-        "answer_4_5",
-        "exercise_4_5",
+        "answer_5_1",
+        "exercise_5_1",
         _answer(
             BETA_BINOMIAL,
             "with pm.Model() as model:",
@@ -716,12 +718,12 @@ WRONG += [
 # Names of the reference functions that no check (nor its text) may show for an exercise.
 HANDED_OUT = [
     (L03, ["ex1-head", "ex1-check-intro", "exercise_3_1", "curves", "example-head"], "log_kernel"),
-    (L04, ["ex5-head", "ex5-check-text", "exercise_4_5"], "beta_binomial("),
-    (L04, ["ex7-head", "ex7-check-text", "exercise_4_7", "prior-plot"], "prob_between"),
-    (L05, ["ex2-head", "ex2-check-text", "exercise_5_2"], "conditional_theta"),
-    (L05, ["ex3-head", "ex3-check-text", "exercise_5_3"], "log_marginal_posterior"),
-    (L06, ["ex4-head", "ex4-check-text", "exercise_6_4"], "season_pass_interaction"),
-    (L06, ["ex4-head", "ex4-check-text", "exercise_6_4"], "season_pass_multilevel"),
+    (L05, ["ex1-head", "ex1-check-text", "exercise_5_1"], "beta_binomial("),
+    (L05, ["ex3-head", "ex3-check-text", "exercise_5_3", "prior-plot"], "prob_between"),
+    (L06, ["ex2-head", "ex2-check-text", "exercise_6_2"], "conditional_theta"),
+    (L06, ["ex3-head", "ex3-check-text", "exercise_6_3"], "log_marginal_posterior"),
+    (L07, ["ex4-head", "ex4-check-text", "exercise_7_4"], "season_pass_interaction"),
+    (L07, ["ex4-head", "ex4-check-text", "exercise_7_4"], "season_pass_multilevel"),
 ]
 
 
@@ -756,7 +758,7 @@ def test_a_wrong_answer_fails(lesson, setup, answer_id, check_id, wrong, message
         assert message in str(failure.value)
 
 
-def test_the_exact_posterior_mean_of_6_2_by_quadrature():
+def test_the_exact_posterior_mean_of_7_2_by_quadrature():
     """0.0962722 in exercise 6.2's checks: E[expit(a + b) - expit(a)] under the baseline
     model (Normal(0, 1) priors; 670 of 1482 bought without the bundle, 919 of 1674 with),
     on a 1601 x 1601 grid that holds all but 1e-44 of the posterior."""

@@ -1,247 +1,270 @@
-"""Lesson 06's predict, interpret, derive and modify exercises, run on right and wrong answers.
+"""Lesson 06's reworked and new exercises, checked on right and wrong answers.
 
-6.1 (modify: the baseline model with a Normal(0, 0.1) prior on promo, refitted) is graded on
-the refit's posterior mean against its exact value by 2-D quadrature, within 4 MCSE, and on
-the model against a reference written out in the hidden tests; fits that used another prior
-are named. 6.3 (predict, Simpson's paradox) and 6.5 (interpret, PSIS-LOO with high k-hat) are
-multiple choice: every wrong letter fails the hidden check with its explanation, the visible
-check (record_choice) only records it. 6.4 (derive: each channel its own intercept and
-bundle effect) names two wrong codings. The harness is tests/test_exercise_checks.py's.
+6.3 (derive): the log posterior of (mu, log tau) under a half-Cauchy prior on tau; 6.4
+(predict): which school is pulled the largest fraction of the way; 6.5 (interpret): what the
+numbers say about school A; 6.7 (modify): the half-Cauchy model refitted with NUTS, graded
+within Monte Carlo error against the exact posterior mean of tau. The harness (the check
+cell's hidden tests or visible check, run after the answer) is test_exercise_checks's.
 """
 
 from __future__ import annotations
 
-import re
-import warnings
-
 import numpy as np
 import pytest
-from scipy import special
-from test_exercise_checks import (
-    L06,
-    L06_DATA,
-    L06_FIT,
-    _answer,
-    base_namespace,
-    parts,
-    run,
-    worked,
-)
+from scipy import stats
+from test_exercise_checks import _answer, cells, run, worked
 
+from course_utils import hierarchical_normal as es
 from course_utils.checks import AnswerError
+from course_utils.data import load_eight_schools
 
-# ---------------------------------------------------------------------------------- 6.1
-SCEPTICAL = "def sceptical_baseline(grouped):"
-FIT_61 = worked(L06, "answer_6_1").split("\n\n\n", 1)[1]  # the refit the cell runs
-
-
-def _sceptical(intercept_sd: float, promo_sd: float, observed: str = "bought") -> str:
-    """6.1's answer with the given prior SDs (and name of the observed counts), refitted."""
-    function = _answer(
-        SCEPTICAL,
-        "with pm.Model() as model:",
-        f"    intercept = pm.Normal('intercept', 0, {intercept_sd})",
-        f"    promo = pm.Normal('promo', 0, {promo_sd})",
-        f"    pm.Binomial('{observed}', n=grouped['n'].to_numpy(),",
-        "                observed=grouped['bought'].to_numpy(),",
-        "                logit_p=intercept + promo * grouped['bundle'].to_numpy())",
-        "return model",
-    )
-    return function + "\n\n\n" + FIT_61
+L06 = "06_eight_schools"
+SETUP = ("imports", "data")
 
 
-def test_the_exact_posterior_means_of_6_1_by_quadrature():
-    """The values in 6.1's visible check, recomputed on a finer and wider grid than the hidden
-    check's (2001 x 2001 over [-1.5, 1.0] x [-0.8, 1.7]): 670 of 1482 bought without the
-    bundle, 919 of 1674 with."""
-    a, b = np.meshgrid(np.linspace(-1.5, 1.0, 2001), np.linspace(-0.8, 1.7, 2001), indexing="ij")
-    likelihood = (
-        670 * special.log_expit(a)
-        + 812 * special.log_expit(-a)
-        + 919 * special.log_expit(a + b)
-        + 755 * special.log_expit(-a - b)
-    )
-
-    def mean(intercept_sd, promo_sd):
-        log = likelihood - 0.5 * (a / intercept_sd) ** 2 - 0.5 * (b / promo_sd) ** 2
-        weight = np.exp(log - log.max())
-        return float(np.sum(weight * b) / weight.sum())
-
-    hidden, visible = parts(L06, "exercise_6_1")
-    for sds, value in [
-        ((1.0, 0.1), 0.2569709),
-        ((1.0, 1.0), 0.3865321),
-        ((0.1, 0.1), 0.2392273),
-        ((0.1, 1.0), 0.3463032),
-        ((1.0, 0.01), 0.0074703),
-    ]:
-        assert mean(*sds) == pytest.approx(value, abs=2e-7)
-        assert str(value) in visible
-    # the hidden check computes them itself; they are far apart in units of the run's MCSE
-    # (about 0.0014 with the lesson's settings: 4 MCSE = 0.006)
-    assert "_promo_mean(1.0, 0.1)" in hidden
-    assert abs(mean(0.1, 0.1) - mean(1.0, 0.1)) > 0.015
-
-
-@pytest.mark.parametrize("which", ["hidden", "visible"])
-def test_6_1_the_worked_answer_passes(which):
-    run(L06, L06_FIT, "exercise_6_1", worked(L06, "answer_6_1"), which)
-
-
-@pytest.mark.parametrize(
-    ("sds", "message", "visible_too"),
-    [
-        ((1.0, 1.0), "the lesson's Normal(0, 1) prior on promo", True),
-        ((0.1, 0.1), "the intercept has the Normal(0, 0.1) prior too", False),
-        ((0.1, 1.0), "on the intercept, not on promo", False),
-        ((1.0, 0.01), "not the variance", True),
-    ],
-)
-def test_6_1_a_fit_with_another_prior_is_named(sds, message, visible_too):
-    for which in ["hidden", "visible"] if visible_too else ["hidden"]:
-        with pytest.raises(AnswerError, match=re.escape(message)):
-            run(L06, L06_FIT, "exercise_6_1", _sceptical(*sds), which)
-
-
-def test_6_1_the_model_itself_is_checked():
-    """Right priors, right posterior mean, but the observed counts under another name: only
-    the comparison with the reference model catches it."""
-    answer = _sceptical(1.0, 0.1, observed="y")
-    run(L06, L06_FIT, "exercise_6_1", answer, "visible")
-    with pytest.raises(AnswerError, match="observed variables"):
-        run(L06, L06_FIT, "exercise_6_1", answer, "hidden")
-
-
-# ------------------------------------------------------------------------- 6.3 and 6.5
-def _choice(check_id: str, name: str, letter: str, which: str):
-    """Run a choice exercise's hidden check (check_choice) or visible one (record_choice) on
-    one letter; return its feedback."""
-    namespace = dict(base_namespace(L06, ("imports",)))
-    namespace[name] = letter
-    results = []
-    for check in ("check_choice", "record_choice"):  # hidden, visible
-        namespace[check] = lambda *a, _check=namespace[check], **k: results.append(_check(*a, **k))
-    hidden, visible = parts(L06, check_id)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        exec(hidden if which == "hidden" else visible, namespace)
-    (feedback,) = results
-    return feedback
-
-
-def _options(check_id: str) -> dict[str, str]:
-    namespace = dict(base_namespace(L06, ("imports",)))
-    captured = {}
-    namespace["check_choice"] = lambda name, actual, expected, *, options, **k: captured.update(
-        options=options, expected=expected
-    )
-    namespace["simpson_prediction"] = namespace["loo_reading"] = "a"
-    exec(parts(L06, check_id)[0], namespace)
-    return captured
-
-
-CHOICES = [("exercise_6_3", "simpson_prediction"), ("exercise_6_5", "loo_reading")]
-
-
-@pytest.mark.parametrize(("check_id", "name"), CHOICES)
-def test_a_choice_has_four_options_and_b_is_right(check_id, name):
-    captured = _options(check_id)
-    assert sorted(captured["options"]) == ["a", "b", "c", "d"]
-    assert captured["expected"] == "b"
-    assert captured["options"]["b"].startswith("Right")
-    assert all(captured["options"][x].startswith("No") for x in "acd")
-    assert "correct" in _choice(check_id, name, "b", "hidden")
-    assert "recorded" in _choice(check_id, name, "b", "visible")
-    visible = parts(L06, check_id)[1]  # what the lesson shows: no explanation, no answer
-    assert not any(text in visible for text in captured["options"].values())
-    assert '"b"' not in visible
-
-
-@pytest.mark.parametrize("letter", ["a", "c", "d"])
-@pytest.mark.parametrize(("check_id", "name"), CHOICES)
-def test_a_wrong_choice_fails_with_its_explanation_and_is_only_recorded_on_screen(
-    check_id, name, letter
-):
-    explanation = _options(check_id)["options"][letter]
+def _fails(check_id: str, answer: str, which: str, message: str, setup=SETUP) -> None:
     with pytest.raises(AnswerError) as failure:
-        _choice(check_id, name, letter, "hidden")
-    assert explanation in str(failure.value)
-    shown = _choice(check_id, name, letter, "visible")
-    assert "recorded" in shown and explanation not in shown
+        run(L06, setup, check_id, answer, which)
+    assert message in str(failure.value)
 
 
-@pytest.mark.parametrize(("check_id", "name"), CHOICES)
-@pytest.mark.parametrize("which", ["hidden", "visible"])
-def test_a_choice_left_unanswered_or_not_a_letter_fails(check_id, name, which):
-    for answer in [NotImplementedError("not answered yet"), "e", 2]:
-        with pytest.raises(AnswerError):
-            _choice(check_id, name, answer, which)
+# ---------------------------------------------------------------- 6.3
+HALF_CAUCHY = "def log_posterior_half_cauchy(lam1, lam2, y, sigma, scale):"
+PIECES = (
+    "tau = np.exp(lam2)",
+    "variance = tau**2 + sigma**2",
+    "like = np.sum(-0.5 * np.log(variance) - (lam1 - y) ** 2 / (2 * variance))",
+)
 
 
-def test_6_3s_numbers_are_the_data():
-    """The take rates quoted in 6.3's explanations, and the sign of each channel's effect."""
-    namespace = base_namespace(L06, L06_DATA)
-    grouped = namespace["grouped"].set_index(["channel", "bundle"])
-    rate = (grouped["bought"] / grouped["n"]).round(2)
-    assert [rate[("Mail", 0)], rate[("Mail", 1)]] == [0.56, 0.35]
-    assert [rate[("Park", 0)], rate[("Park", 1)]] == [0.85, 0.74]
-    assert [rate[("Email", 0)], rate[("Email", 1)]] == [0.05, 0.31]
-    assert (
-        grouped.loc[("Park", 1), "n"] == 862 and grouped.xs(1, level="bundle")["n"].sum() == 1674
-    )
-    assert grouped.loc[("Email", 1), "n"] == 121
-    assert [grouped.loc[("Park", 0), "n"], grouped.loc[("Email", 0), "n"]] == [333, 512]
-    explanations = _options("exercise_6_3")["options"]
-    assert "862 of 1,674" in explanations["b"] and "333 and 512" in explanations["b"]
+def _log_posterior(last_line: str) -> str:
+    return _answer(HALF_CAUCHY, *PIECES, last_line)
 
 
-# ---------------------------------------------------------------------------------- 6.4
-SEPARATE = "def separate_channels_model(grouped):"
-
-
-def _separate(logit_p: str, dims: str = "dims='channel'") -> str:
-    return _answer(
-        SEPARATE,
-        "c = grouped['channel'].cat.codes.to_numpy()",
-        "x = grouped['bundle'].to_numpy()",
-        "with pm.Model(coords={'channel': ['Mail', 'Park', 'Email']}) as model:",
-        f"    a = pm.Normal('a_channel', 0, 1, {dims})",
-        f"    b = pm.Normal('b_channel', 0, 1, {dims})",
-        "    pm.Binomial('bought', n=grouped['n'].to_numpy(),",
-        f"                observed=grouped['bought'].to_numpy(), logit_p={logit_p})",
-        "return model",
-    )
-
-
-DIFFERENCES = "a[0] + (c > 0) * a[c] + (b[0] + (c > 0) * b[c]) * x"
+WRONG_6_3 = [
+    ("return float(like - np.log1p((tau / scale) ** 2))", "forgot the Jacobian: off by exactly 1"),
+    ("return float(like - np.log1p((tau / scale) ** 2) - lam2)", "not - lam2"),
+    ("return float(like + lam2)", "flat prior's log posterior"),
+    ("return float(like - np.log1p((lam2 / scale) ** 2) + lam2)", "at tau = exp(lam2)"),
+]
 
 
 @pytest.mark.parametrize("which", ["hidden", "visible"])
-def test_6_4_the_worked_answer_passes(which):
-    run(L06, L06_DATA, "exercise_6_4", worked(L06, "answer_6_4"), which)
+def test_6_3_worked_answer_passes(which):
+    run(L06, SETUP, "exercise_6_3", worked(L06, "answer_6_3"), which)
 
 
 @pytest.mark.parametrize("which", ["hidden", "visible"])
-def test_6_4_another_way_to_write_it_passes(which):
-    run(L06, L06_DATA, "exercise_6_4", _separate("a[c] + b[c] * x"), which)
+@pytest.mark.parametrize(("last_line", "message"), WRONG_6_3)
+def test_6_3_a_recognised_mistake_is_named(last_line, message, which):
+    _fails("exercise_6_3", _log_posterior(last_line), which, message)
+
+
+def test_6_3_a_scale_fixed_at_5_fails_the_hidden_check():
+    answer = _log_posterior("return float(like - np.log1p((tau / 5.0) ** 2) + lam2)")
+    _fails("exercise_6_3", answer, "hidden", "the argument scale")
+
+
+def test_6_3_expected_difference_by_hand():
+    """The visible check's 0.28394: written out without scipy, against the flat prior's
+    -0.61523 of the lesson before (the prior adds log(1 + 7.389^2/25) - log(1 + 2.718^2/25)
+    and nothing else)."""
+    data = load_eight_schools()
+    y, sigma = data["y"].to_numpy(), data["sigma"].to_numpy()
+
+    def log_p(a, b):
+        v = np.exp(2 * b) + sigma**2
+        return np.sum(-0.5 * np.log(v) - (a - y) ** 2 / (2 * v)) + b
+
+    flat = log_p(5.0, 1.0) - log_p(8.0, 2.0)
+    assert flat == pytest.approx(-0.615230161903181, abs=1e-12)
+    prior = np.log1p(np.exp(4.0) / 25) - np.log1p(np.exp(2.0) / 25)
+    assert flat + prior == pytest.approx(0.28394009887225025, abs=1e-12)
+    assert "log_marginal_posterior" not in cells(L06)["ex3-head"] + cells(L06)["exercise_6_3"]
+
+
+# ---------------------------------------------------------------- 6.4 and 6.5: choices
+CHOICES = {
+    # exercise: (answer variable, right letter, {wrong letter: words of its explanation})
+    "exercise_6_4": (
+        "largest_shrinkage",
+        "b",
+        {"a": "not on y_j", "c": "smallest fraction of the way", "d": "also depends on each"},
+    ),
+    "exercise_6_5": (
+        "school_a",
+        "b",
+        {"a": "not a corrected", "c": "does not involve y_A", "d": "not a significance"},
+    ),
+}
+CASES = [(check, letter) for check, (_, _, wrong) in CHOICES.items() for letter in wrong]
+
+
+@pytest.mark.parametrize("check_id", sorted(CHOICES))
+def test_the_right_letter_passes_both_checks(check_id):
+    variable, right, _ = CHOICES[check_id]
+    assert f'{variable} = "{right}"' in worked(L06, check_id.replace("exercise", "answer"))
+    for which in ("hidden", "visible"):
+        run(L06, SETUP, check_id, f"{variable} = '{right.upper()}'", which)
+
+
+@pytest.mark.parametrize(("check_id", "letter"), CASES)
+def test_a_wrong_letter_fails_with_its_explanation_and_is_only_recorded_visibly(check_id, letter):
+    variable, _, wrong = CHOICES[check_id]
+    _fails(check_id, f"{variable} = {letter!r}", "hidden", wrong[letter])
+    run(L06, SETUP, check_id, f"{variable} = {letter!r}", "visible")  # recorded, not graded
+
+
+@pytest.mark.parametrize("which", ["hidden", "visible"])
+@pytest.mark.parametrize("check_id", sorted(CHOICES))
+def test_no_letter_or_another_letter_fails(check_id, which):
+    variable = CHOICES[check_id][0]
+    _fails(check_id, f"{variable} = 'e'", which, "")
+    with pytest.raises(AnswerError):
+        run(L06, SETUP, check_id, f"{variable} = NotImplementedError()", which)
+
+
+def test_the_visible_checks_of_the_choices_do_not_show_the_answer():
+    for check_id in CHOICES:
+        visible = cells(L06)[check_id].split("### END HIDDEN TESTS")[1]
+        assert "record_choice(" in visible
+        for words in ["0.862", "0.825", "0.73", "is not a corrected", "sigma_j^2"]:
+            assert words not in visible
+
+
+def test_the_numbers_quoted_in_6_4_and_6_5_are_the_exact_ones():
+    data = load_eight_schools()
+    y, sigma = data["y"].to_numpy(), data["sigma"].to_numpy()
+    exact = es.exact_posterior(y, sigma, names=data["school"].tolist())
+    b = exact["shrinkage"].round(3)
+    assert (b["A"], b["C"], b["E"], b["H"]) == (0.825, 0.839, 0.693, 0.862)
+    assert exact["shrinkage"].idxmax() == "H" and exact["shrinkage"].idxmin() == "E"
+    assert round(exact.loc["A", "mean"], 1) == 11.4 and round(exact.loc["A", "sd"], 1) == 8.3
+    assert round(es.prob_exceeds(y, sigma, 0, 28.0), 2) == 0.04
+    greater = [es.prob_greater(y, sigma, 0, k) for k in range(1, 8)]
+    assert min(greater) > 0.5 and round(min(greater), 2) == 0.52 and round(max(greater), 2) == 0.73
+    # every B_j increases with sigma_j at any tau: the ranking does not depend on tau
+    for tau in (0.5, 5.0, 50.0):
+        shrink = sigma**2 / (sigma**2 + tau**2)
+        assert np.argmax(shrink) == 7 and np.argmin(shrink) == 4
+
+
+# ---------------------------------------------------------------- 6.7: modify and refit
+MODEL = "def half_cauchy_model(y, sigma, names, scale):"
+
+
+def _model(tau_line: str, centred: bool = False) -> str:
+    school = "dims='school'"
+    body = [
+        "with pm.Model(coords={'school': names}) as model:",
+        "    mu = pm.Flat('mu')",
+        f"    tau = {tau_line}",
+    ]
+    if centred:
+        body.append(f"    theta = pm.Normal('theta', mu=mu, sigma=tau, {school})")
+    else:
+        body += [
+            f"    eta = pm.Normal('eta', 0, 1, {school})",
+            f"    theta = pm.Deterministic('theta', mu + tau * eta, {school})",
+        ]
+    body += [f"    pm.Normal('y', mu=theta, sigma=sigma, observed=y, {school})", "return model"]
+    return _answer(MODEL, *body)
+
+
+RIGHT_TAU = "pm.HalfCauchy('tau', beta=scale)"
+SAMPLE = "chains=4, tune=1000, draws=1000, target_accept=0.95, progressbar=False"
+# Fits shared by the cases below (the setup is built once): the right model, the flat prior,
+# and the right model with too few draws.
+FITS = (
+    *SETUP,
+    "code:exec(" + repr(_model(RIGHT_TAU)) + ")\n"
+    "_right_fit = pm.sample(model=half_cauchy_model(y, sigma, names, 5.0), "
+    + SAMPLE
+    + ", random_seed=571)\n"
+    "_short_fit = pm.sample(model=half_cauchy_model(y, sigma, names, 5.0), chains=2, "
+    "tune=200, draws=100, progressbar=False, random_seed=572)\n"
+    "exec(" + repr(_model("pm.HalfFlat('tau')")) + ")\n"
+    "_flat_fit = pm.sample(model=half_cauchy_model(y, sigma, names, 5.0), " + SAMPLE + ", "
+    "random_seed=573)",
+)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("which", ["hidden", "visible"])
+def test_6_7_worked_answer_passes(which):
+    run(L06, SETUP, "exercise_6_7", worked(L06, "answer_6_7"), which)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("which", ["hidden", "visible"])
+def test_6_7_another_right_fit_passes(which):
+    run(L06, FITS, "exercise_6_7", _model(RIGHT_TAU) + "\ncauchy_fit = _right_fit", which)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("which", ["hidden", "visible"])
+def test_6_7_the_flat_prior_kept_is_named(which):
+    answer = _model("pm.HalfFlat('tau')") + "\ncauchy_fit = _flat_fit"
+    _fails("exercise_6_7", answer, which, "flat prior", setup=FITS)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("which", ["hidden", "visible"])
+def test_6_7_too_few_draws_fail_on_the_effective_sample_size(which):
+    answer = _model(RIGHT_TAU) + "\ncauchy_fit = _short_fit"
+    _fails("exercise_6_7", answer, which, "effective sample size", setup=FITS)
+
+
+@pytest.mark.parametrize("which", ["hidden", "visible"])
+def test_6_7_the_centred_model_is_named(which):
+    answer = _model(RIGHT_TAU, centred=True) + "\ncauchy_fit = None"
+    _fails("exercise_6_7", answer, which, "centred model")
 
 
 @pytest.mark.parametrize(
-    ("logit_p", "dims", "message"),
+    ("tau_line", "message"),
     [
-        ("a[c] + b[c]", "dims='channel'", "multiply it by bundle"),
-        (DIFFERENCES, "dims='channel'", "the lesson's coding"),
-        ("a[c] + b[c] * x", "shape=3", 'dims="channel"'),
-        ("a[x] + b[x] * x", "dims='channel'", "index a_channel and b_channel"),
+        ("pm.HalfNormal('tau', sigma=scale)", "half-normal prior"),
+        ("pm.HalfCauchy('tau', beta=5.0)", "not a fixed 5"),
+        ("pm.HalfFlat('tau')", "still has the flat prior"),
     ],
 )
-@pytest.mark.parametrize("which", ["hidden", "visible"])
-def test_6_4_a_wrong_model_is_named(logit_p, dims, message, which):
-    with pytest.raises(AnswerError, match=message):
-        run(L06, L06_DATA, "exercise_6_4", _separate(logit_p, dims), which)
+def test_6_7_a_wrong_prior_fails_the_hidden_check_with_its_name(tau_line, message):
+    _fails("exercise_6_7", _model(tau_line) + "\ncauchy_fit = None", "hidden", message)
 
 
-def test_6_4_the_channel_coordinates_are_checked():
-    answer = _separate("a[c] + b[c] * x").replace("['Mail', 'Park', 'Email']", "['M', 'P', 'E']")
-    with pytest.raises(AnswerError, match="coordinates"):
-        run(L06, L06_DATA, "exercise_6_4", answer, "hidden")
+def test_6_7_exact_mean_of_tau_by_independent_quadrature():
+    """E(tau | y) under half-Cauchy(0, 5) with mu integrated out (normal given tau), by
+    scipy.integrate.quad: 3.634, against 6.576 (flat) and 5.898 (half-Cauchy(0, 25)),
+    the values the checks and the lesson quote."""
+    from scipy import integrate
+
+    data = load_eight_schools()
+    y, sigma = data["y"].to_numpy(), data["sigma"].to_numpy()
+
+    def log_marginal(tau):
+        v = sigma**2 + tau**2
+        mu_hat = np.sum(y / v) / np.sum(1 / v)
+        return -0.5 * np.log(np.sum(1 / v)) - 0.5 * np.sum(np.log(v) + (y - mu_hat) ** 2 / v)
+
+    def mean_tau(log_prior):
+        def f(tau, power):
+            return tau**power * np.exp(log_marginal(tau) + log_prior(tau) + 40.0)
+
+        pieces = [(0, 5), (5, 20), (20, 100), (100, 1e3), (1e3, np.inf)]
+        z = sum(integrate.quad(f, a, b, args=(0,), epsrel=1e-12)[0] for a, b in pieces)
+        m = sum(integrate.quad(f, a, b, args=(1,), epsrel=1e-12)[0] for a, b in pieces)
+        return m / z
+
+    cauchy = mean_tau(lambda t: stats.halfcauchy.logpdf(t, scale=5.0))
+    assert cauchy == pytest.approx(3.6339, abs=1e-4)
+    hyper = es.exact_posterior(y, sigma, "half-cauchy", 5.0).attrs["hyper"]
+    assert hyper.loc["tau", "mean"] == pytest.approx(cauchy, rel=1e-7)
+    assert mean_tau(lambda t: stats.halfcauchy.logpdf(t, scale=25.0)) == pytest.approx(
+        5.8977, abs=1e-4
+    )
+    assert mean_tau(lambda t: 0.0 * t) == pytest.approx(6.5755, abs=1e-4)
+    # the flat and scale-25 answers lie beyond the check's 4 x sd / sqrt(1000) of the right one
+    tolerance = 4 * hyper.loc["tau", "sd"] / np.sqrt(1000)
+    assert tolerance == pytest.approx(0.4127, abs=1e-3)
+    assert 5.8977 - cauchy > 2 * tolerance

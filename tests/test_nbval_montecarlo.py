@@ -2,7 +2,7 @@
 
 Each test stores a notebook's outputs, changes something (the draws, a stored number, the
 stored text), and runs ``pytest --nbval`` on it in a separate process, as `make test`
-does. The last test does the same with lesson 04's beta-binomial NUTS cells.
+does. The last test does the same with lesson 05's beta-binomial NUTS cells.
 """
 
 from __future__ import annotations
@@ -130,12 +130,13 @@ def test_deterministic_outputs_are_still_compared_exactly(toy):
 
 
 @pytest.mark.timeout(900)
-def test_lesson_04_beta_binomial_nuts_cells(tmp_path):
-    """The real thing: lesson 04's NUTS fit and its table, as stored in the solution.
+def test_lesson_05_beta_binomial_nuts_cells(tmp_path):
+    """The real thing: lesson 05's NUTS fit and its table, as stored in the solution.
 
     Run as stored, they pass; with the stored posterior mean moved by 10 MCSE (text and
     numbers consistent), they fail."""
-    solution = nbformat.read(ROOT / "solutions/04_mcmc/04_mcmc.ipynb", as_version=4)
+    lesson = "05_nuts_mixed_logit"
+    solution = nbformat.read(ROOT / "solutions" / lesson / f"{lesson}.ipynb", as_version=4)
     keep = {"imports", "bb-sample", "bb-compare"}
     notebook = copy.deepcopy(solution)
     notebook.cells = [cell for cell in solution.cells if cell.get("id") in keep]

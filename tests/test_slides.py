@@ -41,7 +41,7 @@ def test_the_rules_on_a_small_lesson():
     )
     assert slides.slide_types(notebook) == [
         "slide", "notes", "skip", "slide", "-", "fragment", "subslide", "-",
-        "subslide", "skip", "-", "skip", "subslide", "-",
+        "subslide", "skip", "skip", "skip", "subslide", "-",
     ]  # fmt: skip
 
 
@@ -69,3 +69,52 @@ def test_a_deck_carries_no_answer_and_no_hidden_test(name):
     for url in slides.LOCAL_URLS.values():
         assert not url.startswith("http")
     assert "https://unpkg.com" not in body and "cdnjs" not in body
+
+
+def test_reading_cells_stay_out_of_the_deck():
+    """Cells tagged ``reading`` (with their notes) are skipped, and the rules go on as if
+    they were not there: the markdown after a skipped code cell is no conclusion of it."""
+    reading = {"tags": ["reading"]}
+    notebook = nbformat.v4.new_notebook(
+        cells=[
+            md("# Title"),
+            code("import numpy as np"),
+            md("## Shown\n\nA sentence before code."),
+            code("x = 1"),
+            md("## For reading\n\nA sentence.", metadata=reading),
+            md("**2 minutes.**", metadata={"tags": ["notes", "reading"]}),
+            code("y = 2", metadata=reading),
+            md("## Shown again"),
+        ]
+    )
+    assert slides.slide_types(notebook) == [
+        "slide", "skip", "slide", "-", "skip", "skip", "skip", "slide",
+    ]  # fmt: skip
+
+
+def test_a_first_code_cell_that_does_work_is_shown():
+    notebook = nbformat.v4.new_notebook(
+        cells=[
+            md("# Title"),
+            code("import numpy as np\n\nfit = np.polyfit([0, 1], [0, 1], 1)"),
+            md("## Next"),
+            code("x = 1"),
+        ]
+    )
+    assert slides.slide_types(notebook) == ["slide", "-", "slide", "-"]
+    assert slides.is_setup_only(
+        "import numpy as np\nimport matplotlib.pyplot as plt\n\n"
+        'plt.rcParams.update({"figure.dpi": 100})'
+    )
+    assert not slides.is_setup_only("import numpy as np\nSAMPLE = dict(chains=4)")
+    assert not slides.is_setup_only("")
+
+
+def test_every_lesson_hides_only_imports():
+    """The deck skips a lesson's first code cell only when it just imports (issue 20: a
+    first cell that fits models or sets the sampler's settings was hidden)."""
+    for name in lesson_names():
+        (path,) = sorted((SOLUTIONS / name).glob("*.ipynb"))
+        notebook = nbformat.read(path, as_version=4)
+        first = next(cell for cell in notebook.cells if cell.cell_type == "code")
+        assert slides.is_setup_only(first.source), f"{name}: {first.id} does work; split it"

@@ -42,4 +42,4 @@ def test_every_fit_of_a_sampler_lesson_is_warmed(path):
 
 
 def test_the_sampler_lessons_are_found():
-    assert [p.parent.name[:2] for p in warm_caches.lesson_notebooks()] == ["04", "05", "06"]
+    assert [p.parent.name[:2] for p in warm_caches.lesson_notebooks()] == ["05", "06", "07"]

@@ -19,6 +19,7 @@ Usage: python -m tools.slides mark [LESSON ...]    write the slide metadata into
 from __future__ import annotations
 
 import argparse
+import ast
 import filecmp
 import shutil
 import subprocess
@@ -33,6 +34,9 @@ from tools.notebooks import LESSONS, ROOT, SOLUTIONS, execute, lesson_names
 NPM_FOLDER = ROOT / "slides"
 DEFAULT_OUT = ROOT / "build" / "slides"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+NEW_SCREEN = "new-screen"
+# Calls an imports cell may make besides importing: display settings, no work.
+SETUP_CALLS = {"plt.rcParams.update", "warnings.filterwarnings", "warnings.simplefilter"}
 # Where the deck finds each front-end file, relative to the deck (see slides/package.json).
 LOCAL_URLS = {
     "reveal_url_prefix": "node_modules/reveal.js",
@@ -59,12 +63,40 @@ def _is_note(cell: nbformat.NotebookNode) -> bool:
     return cell.cell_type == "markdown" and "notes" in cell.metadata.get("tags", [])
 
 
+def is_setup_only(source: str) -> bool:
+    """True if a code cell only imports and sets display options (``plt.rcParams``,
+    ``warnings.filterwarnings``): the cell a deck may skip without hiding any work."""
+    try:
+        statements = ast.parse(source).body
+    except SyntaxError:
+        return False
+    for statement in statements:
+        if isinstance(statement, ast.Import | ast.ImportFrom):
+            continue
+        call = statement.value if isinstance(statement, ast.Expr) else None
+        if isinstance(call, ast.Call) and ast.unparse(call.func) in SETUP_CALLS:
+            continue
+        return False
+    return bool(statements)
+
+
+def is_reading(cell: nbformat.NotebookNode) -> bool:
+    """A cell tagged ``reading``: in the notebook for students, left out of the lecture."""
+    return "reading" in cell.metadata.get("tags", [])
+
+
 def _next_kind(cells: list, index: int) -> str | None:
     """The type of the next cell a deck shows (not a note, not skipped), or None."""
     for cell in cells[index + 1 :]:
-        if not (_is_note(cell) or _is_exercise_cell(cell)):
+        if not (_is_note(cell) or _is_exercise_cell(cell) or is_reading(cell)):
             return cell.cell_type
     return None
+
+
+def _introduces_a_check(cells: list, index: int) -> bool:
+    """True for the sentence right before an exercise's check cell (what the check does)."""
+    following = cells[index + 1] if index + 1 < len(cells) else None
+    return bool(following is not None and following.metadata.get("nbgrader", {}).get("grade"))
 
 
 def slide_types(notebook: nbformat.NotebookNode) -> list[str]:
@@ -76,9 +108,14 @@ def slide_types(notebook: nbformat.NotebookNode) -> list[str]:
       markdown cell after code starts a subslide, except that when two or more markdown
       cells follow the code, the first is the code's conclusion and appears on the code's
       slide as a fragment;
-    - markdown cells tagged ``notes`` are speaker notes;
+    - markdown cells tagged ``notes`` are speaker notes; a markdown cell tagged
+      ``new-screen`` starts a subslide (to split a screen that holds too much);
+    - cells tagged ``reading`` (material for students to read after the lecture, its
+      notes included) are skipped, and count as if they were not there;
     - exercise answers and checks are skipped (no worked answers or hidden tests in a
-      deck), and so is the first code cell (the imports); skipped cells and notes do not
+      deck), and so is the sentence right before a check (the deck shows no check to run
+      under it), and the first code cell when it only imports (see
+      :func:`is_setup_only`; a first cell that does work is shown); skipped cells and notes do not
       count as the cell before the next one, but the sentences after an exercise's check
       start a subslide.
     """
@@ -88,17 +125,26 @@ def slide_types(notebook: nbformat.NotebookNode) -> list[str]:
     for index, cell in enumerate(notebook.cells):
         source = cell.source.lstrip()
         markdown = cell.cell_type == "markdown"
+        if is_reading(cell):
+            types.append("skip")
+            continue
         if _is_note(cell):
             types.append("notes")
             continue
-        if _is_exercise_cell(cell) or (cell.cell_type == "code" and not seen_code):
-            seen_code = seen_code or cell.cell_type == "code"
+        if markdown and _introduces_a_check(notebook.cells, index):
+            types.append("skip")  # "Run the check ..." with no code under it on a slide
+            continue
+        first_code = cell.cell_type == "code" and not seen_code
+        seen_code = seen_code or cell.cell_type == "code"
+        if _is_exercise_cell(cell) or (first_code and is_setup_only(cell.source)):
             after_check = after_check or bool(cell.metadata.get("nbgrader", {}).get("grade"))
             types.append("skip")
             continue
         if index == 0 or (markdown and source.startswith("## ")):
             kind = "slide"
-        elif markdown and source.startswith("### "):
+        elif markdown and (
+            source.startswith("### ") or NEW_SCREEN in cell.metadata.get("tags", [])
+        ):
             kind = "subslide"
         elif markdown and previous == "code":
             following = _next_kind(notebook.cells, index)
@@ -143,6 +189,16 @@ def has_widgets(notebook: nbformat.NotebookNode) -> bool:
     )
 
 
+def shows_widgets(notebook: nbformat.NotebookNode) -> bool:
+    """True if a cell the deck shows (not skipped by the rules) stored an ipywidgets view."""
+    shown = [
+        cell
+        for cell, kind in zip(notebook.cells, slide_types(notebook), strict=True)
+        if kind != "skip"
+    ]
+    return has_widgets(nbformat.v4.new_notebook(cells=shown))
+
+
 def install_front_end(out: Path) -> None:
     """Install the pinned npm packages into ``out`` (skipped when already installed)."""
     out.mkdir(parents=True, exist_ok=True)
@@ -172,7 +228,7 @@ def deck_notebook(path: Path) -> nbformat.NotebookNode:
     starting state (the stored notebooks drop widget state, which changes on every run).
     """
     notebook = nbformat.read(path, as_version=4)
-    if has_widgets(notebook):
+    if shows_widgets(notebook):
         notebook = execute(path, keep_widget_state=True)
     mark(notebook)
     # Dropped here, not just hidden by the template: a deck never carries an answer.

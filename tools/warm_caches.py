@@ -7,16 +7,16 @@ hash of the rewritten graph and its constants, not by the Python source that bui
 Numba's own cache of library functions (next to their source, in the venv). A later
 kernel that builds the same graph loads the compiled code instead.
 
-So ``make setup`` runs this script once: for each sampler lesson (04-06) it runs, in a fresh
+So ``make setup`` runs this script once: for each sampler lesson (05-07) it runs, in a fresh
 Jupyter kernel like a student's, the solution notebook's cells that build, check or fit a
 model (pm.Model, bmb.Model, pm.sample, .fit, compile_logp, check_same_model,
 compute_log_likelihood, sample_posterior_predictive), its import cells and, transitively,
 the cells defining the names they use. Running the notebook's own cells means the models
-written inline in a lesson (lesson 04's tutoring model, lesson 05's centred model, lesson
-06's Bambi models) build the very graphs the lesson builds, so they hit the cache too; no
+written inline in a lesson (lesson 05's tutoring model, lesson 06's centred model, lesson
+07's Bambi models) build the very graphs the lesson builds, so they hit the cache too; no
 copy of them lives here.
 
-Usage: python -m tools.warm_caches [--lessons 04 06] [--dry-run]. ``make setup`` skips it
+Usage: python -m tools.warm_caches [--lessons 05 07] [--dry-run]. ``make setup`` skips it
 with ``SKIP_WARMUP=1``; it reruns when a solution notebook, course_utils/models.py or this
 file changes. Exit code 1 if a cell failed (the lessons still work: their first fits then
 compile).
@@ -36,7 +36,7 @@ from tools.notebooks import ipc_client
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = ROOT / "solutions"
 #: The lessons that fit models, by folder prefix.
-SAMPLER_LESSONS = ("04", "05", "06")
+SAMPLER_LESSONS = ("05", "06", "07")
 #: A code cell containing one of these builds, checks or fits a model: it runs.
 MARKERS = (
     "pm.Model(",
