@@ -453,8 +453,9 @@ def test_only_lessons_that_fit_models_get_a_compile_cache_run():
     from tools.grading.grader import compiles_models
 
     lessons = sorted(p.name for p in (ROOT / "lessons").iterdir() if p.is_dir())
+    # lesson 04 samples with its own Metropolis loop; PyMC comes in with lesson 05
     assert [compiles_models(lesson) for lesson in lessons] == [
-        lesson >= "04" for lesson in lessons
+        lesson >= "05" for lesson in lessons
     ]
 
 
