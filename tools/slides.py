@@ -85,18 +85,30 @@ def is_reading(cell: nbformat.NotebookNode) -> bool:
     return "reading" in cell.metadata.get("tags", [])
 
 
-def _next_kind(cells: list, index: int) -> str | None:
-    """The type of the next cell a deck shows (not a note, not skipped), or None."""
-    for cell in cells[index + 1 :]:
-        if not (_is_note(cell) or _is_exercise_cell(cell) or is_reading(cell)):
-            return cell.cell_type
-    return None
-
-
 def _introduces_a_check(cells: list, index: int) -> bool:
     """True for the sentence right before an exercise's check cell (what the check does)."""
     following = cells[index + 1] if index + 1 < len(cells) else None
     return bool(following is not None and following.metadata.get("nbgrader", {}).get("grade"))
+
+
+def _left_out(cells: list, index: int) -> bool:
+    """Whether the rules leave this cell off the slides whatever comes before it: a note, an
+    exercise cell, a cell for reading, or the sentence introducing a check."""
+    cell = cells[index]
+    return (
+        _is_note(cell)
+        or _is_exercise_cell(cell)
+        or is_reading(cell)
+        or (cell.cell_type == "markdown" and _introduces_a_check(cells, index))
+    )
+
+
+def _next_kind(cells: list, index: int) -> str | None:
+    """The type of the next cell a deck shows (not a note, not skipped), or None."""
+    for later in range(index + 1, len(cells)):
+        if not _left_out(cells, later):
+            return cells[later].cell_type
+    return None
 
 
 def slide_types(notebook: nbformat.NotebookNode) -> list[str]:
