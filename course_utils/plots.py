@@ -13,7 +13,10 @@ from scipy import stats
 
 from course_utils import validation
 
-__all__ = ["plot_areas"]
+__all__ = ["LEGEND_PLACES", "plot_areas", "show"]
+
+#: Where :func:`show` puts a legend: a matplotlib ``loc``, or "outside" (right of the axes).
+LEGEND_PLACES = ("best", "upper left", "upper right", "lower left", "lower right", "outside")
 
 #: The dimensions of a scalar parameter's draws in an ArviZ / xarray posterior.
 SAMPLE_DIMS = ("chain", "draw")
@@ -113,3 +116,34 @@ def plot_areas(
     ax.set_title(f"posterior densities, {prob:.0%} intervals shaded, median marked")
     ax.spines[["top", "right", "left"]].set_visible(False)
     return ax
+
+
+def show(ax: Axes, *, legend: str | None = None, legend_size: float = 8, **options: Any) -> None:
+    """Finish a plot in one call and show its figure: ``ax.set(**options)``, then a legend.
+
+    The lessons' plotting cells end with it, so that a plot's code fits on a lecture
+    slide (Think Bayes' ``decorate``). ``legend`` is ``None`` (no legend), a place in
+    :data:`LEGEND_PLACES` ("outside" puts it right of the axes), drawn in ``legend_size``
+    points. ``options`` are any properties ``Axes.set`` takes (``xlabel``, ``ylim``, ...).
+
+    >>> fig, ax = plt.subplots()
+    >>> _ = ax.plot([0, 1], [0, 1], label="a line")
+    >>> show(ax, legend="best", xlabel="x", ylim=(0, 1))
+    """
+    validation.instance("ax", ax, Axes, "a matplotlib Axes (fig, ax = plt.subplots())")
+    if legend is not None:
+        validation.choice("legend", legend, LEGEND_PLACES)
+        validation.positive("legend_size", legend_size)
+    ax.set(**options)
+    if legend is not None:
+        handles, _ = ax.get_legend_handles_labels()
+        if not handles:
+            raise ValueError(
+                "legend: nothing on the axes has a label; give the plotted lines a "
+                "label=... or pass legend=None."
+            )
+        place: dict[str, Any] = {"loc": legend}
+        if legend == "outside":
+            place = {"loc": "center left", "bbox_to_anchor": (1, 0.5)}
+        ax.legend(fontsize=legend_size, **place)
+    plt.show()

@@ -50,3 +50,34 @@ def test_a_part_left_for_reading_says_so(lesson):
             assert cell.cell_type == "markdown" and "*For reading after the lecture" in (
                 cell.source
             ), f"{lesson}: the reading part at {cell.id} does not announce itself"
+
+
+ASKS = re.compile(r'\b[Aa]sk\b[^"]{0,20}"[^"]+"')  # Ask: "...", ask the room: "...", ...
+
+
+@pytest.mark.parametrize("lesson", lesson_names())
+def test_every_section_has_speaker_notes_that_pause_and_ask(lesson):
+    """Issue 20, item 3: the notes of the title and of every section of the lecture say
+    where to pause and which question to ask the room, with the answer to expect."""
+    cells = _notebook(lesson).cells
+    lacking = {}
+    for index, cell in enumerate(cells):
+        heading = index == 0 or cell.source.lstrip().startswith("## ")
+        if cell.cell_type != "markdown" or not heading or is_reading(cell):
+            continue
+        notes = cells[index + 1] if index + 1 < len(cells) else None
+        if notes is None or "notes" not in notes.metadata.get("tags", []):
+            lacking[cell.id] = "no speaker notes right after the heading"
+            continue
+        missing = [
+            part
+            for part, found in [
+                ("a pause", re.search(r"\b[Pp]ause\b", notes.source)),
+                ('a question (Ask: "...")', ASKS.search(notes.source)),
+                ("the expected answer", "Expected" in notes.source),
+            ]
+            if not found
+        ]
+        if missing:
+            lacking[cell.id] = ", ".join(missing)
+    assert lacking == {}, f"{lesson}: {lacking}"

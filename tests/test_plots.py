@@ -84,3 +84,69 @@ def test_a_vector_variable_is_refused_not_pooled_into_one_ridge():
         plots.plot_areas({"theta": np.zeros((2, 50, 8))})
     plots.plot_areas(posterior, var_names=["mu"])  # a scalar is fine
     plots.plot_areas({"A": theta.sel(school="A")})
+
+
+# plots.show: a plotting cell's last line. Expected values are matplotlib's own state.
+
+
+def _labelled_axes():
+    _, ax = plt.subplots()
+    ax.plot([0, 1], [0, 1], label="a line")
+    return ax
+
+
+def test_show_sets_the_options_and_places_the_legend(monkeypatch):
+    shown = []
+    monkeypatch.setattr(plt, "show", lambda: shown.append(True))
+    ax = _labelled_axes()
+    plots.show(ax, legend="upper left", legend_size=7, xlabel="x", ylim=(0, 2), title="t")
+    assert (ax.get_xlabel(), ax.get_ylim(), ax.get_title()) == ("x", (0.0, 2.0), "t")
+    legend = ax.get_legend()
+    assert [t.get_text() for t in legend.get_texts()] == ["a line"]
+    assert legend._loc == 2  # matplotlib's code for "upper left"
+    assert legend.get_texts()[0].get_fontsize() == 7
+    assert shown == [True]
+
+
+def test_show_puts_an_outside_legend_right_of_the_axes(monkeypatch):
+    monkeypatch.setattr(plt, "show", lambda: None)
+    ax = _labelled_axes()
+    plots.show(ax, legend="outside")
+    ax.figure.canvas.draw()
+    legend_box = ax.get_legend().get_window_extent()
+    assert legend_box.x0 >= ax.get_window_extent().x1  # entirely to the right
+
+
+def test_show_without_a_legend_draws_none(monkeypatch):
+    monkeypatch.setattr(plt, "show", lambda: None)
+    ax = _labelled_axes()
+    plots.show(ax, xlabel="x")
+    assert ax.get_legend() is None
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "names"),
+    [
+        ({"legend": "top"}, ValueError, "legend"),
+        ({"legend": "best", "legend_size": -1}, ValueError, "legend_size"),
+        ({"legend": 3}, TypeError, "legend"),
+    ],
+)
+def test_show_rejects_a_bad_legend(monkeypatch, kwargs, error, names):
+    monkeypatch.setattr(plt, "show", lambda: None)
+    with pytest.raises(error, match=names):
+        plots.show(_labelled_axes(), **kwargs)
+
+
+def test_show_asks_for_labels_when_a_legend_has_nothing_to_show(monkeypatch):
+    monkeypatch.setattr(plt, "show", lambda: None)
+    _, ax = plt.subplots()
+    ax.plot([0, 1], [0, 1])
+    with pytest.raises(ValueError, match="legend: nothing on the axes has a label"):
+        plots.show(ax, legend="best")
+
+
+def test_show_rejects_what_is_not_an_axes():
+    fig = plt.figure()
+    with pytest.raises(TypeError, match="ax must be a matplotlib Axes"):
+        plots.show(fig)
