@@ -50,7 +50,7 @@ import pandas as pd
 import patsy
 from scipy import optimize, special, stats
 
-from course_utils import validation
+from course_utils import result_cache, validation
 from course_utils.derivatives import gradient, hessian
 from course_utils.exceptions import (
     BoundaryFitWarning,
@@ -701,6 +701,7 @@ def _fixed_term_index(design: _Design, term: str) -> int:
 _PROFILE_THETA_STARTS = (0.0, 0.5, 1.5, 4.0, 10.0)
 
 
+@result_cache.cached()
 def profile_deviance(
     formula: str, data: pd.DataFrame, term: str, values: npt.ArrayLike, nagq: int = 1
 ) -> pd.DataFrame:
@@ -752,6 +753,7 @@ def profile_deviance(
     return pd.DataFrame(rows, columns=["value", "deviance", "re_sd"])
 
 
+@result_cache.cached()
 def profile_interval(
     formula: str, data: pd.DataFrame, term: str, level: float = 0.95, nagq: int = 1
 ) -> tuple[float, float]:
@@ -817,6 +819,7 @@ class BootstrapLRT:
     chi2_p_value: float  #: the usual p-value from chi-square with df degrees of freedom
 
 
+@result_cache.cached(seeded_by="rng")
 def bootstrap_lrt(
     null_formula: str,
     full_formula: str,

@@ -38,7 +38,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import interpolate, special
 
-from course_utils import validation
+from course_utils import result_cache, validation
 from course_utils.exceptions import IntegrationWarning
 from course_utils.model_data import tutoring_arrays
 
@@ -151,6 +151,7 @@ def _site_integral_panels(
     return log_integral, sigma * np.sum(weights * z, axis=-1)
 
 
+@result_cache.cached_init
 class TutoringPosterior:
     """The tutoring model's likelihood on a grid, and posteriors for any prior scales.
 

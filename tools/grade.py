@@ -27,9 +27,16 @@ lesson (``--feedback DIR``, default ``feedback/`` beside the CSV: ``<student>/<l
 their notebook with points and check messages, hidden expected values never shown); the
 instructor gets a class report per exercise, ``<CSV name>.report.csv`` and ``.png``.
 
+A lesson's slow, deterministic computations (a parametric bootstrap, a profile likelihood,
+an exact posterior grid: the functions of ``course_utils.result_cache``) are run once per
+lesson, in a sandboxed run of the lesson as handed out, and stored; a student's notebook
+that calls one with equal arguments reads the result instead of computing it again, and
+one that changed the arguments computes its own. The grades are the same either way;
+``--recompute`` makes every notebook compute everything.
+
 Usage: python -m tools.grade SUBMISSIONS [--output grades.csv] [--workdir DIR]
        [--jobs N] [--scheduler ADDRESS] [--force] [--results DIR] [--feedback DIR] [--no-progress]
-       [--timeout S] [--notebook-timeout S] [--max-output-mb MB]
+       [--recompute] [--timeout S] [--notebook-timeout S] [--max-output-mb MB]
 """
 
 from __future__ import annotations
@@ -101,6 +108,13 @@ def main(argv: list[str] | None = None) -> int:
         help="folder of the feedback pages, <student>/<lesson>.html (default: feedback/ "
         "beside the CSV)",
     )
+    parser.add_argument(
+        "--recompute",
+        action="store_true",
+        help="every notebook computes the lessons' slow results (bootstraps, profiles, exact "
+        "grids) itself instead of reading them from the run of the lesson as handed out: "
+        "the same grades, more slowly",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
     submissions = args.submissions.resolve()
@@ -145,6 +159,7 @@ def main(argv: list[str] | None = None) -> int:
         results=results,
         progress=not args.no_progress,
         feedback=feedback,
+        recompute=args.recompute,
     )
 
 

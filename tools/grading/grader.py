@@ -19,6 +19,7 @@ import csv
 import hashlib
 import json
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -33,12 +34,13 @@ from typing import Any
 
 import nbformat
 
+from course_utils import glmm, result_cache, tutoring_posterior
 from tools.grading import scoring
 from tools.grading.feedback import hidden_numbers, redact, write_class_report, write_pages
 from tools.grading.parallel import Executor, InProcess, code_version, executor
 from tools.grading.progress import GradingProgress
 from tools.grading.runner import ReferenceError, ReferenceRun, warm_caches
-from tools.grading.sandbox import Limits, SandboxError, bwrap_path, remove_tree
+from tools.grading.sandbox import INSIDE_HOME, Limits, SandboxError, bwrap_path, remove_tree
 from tools.grading.spec import LessonSpec, SpecError, lesson_spec
 from tools.grading.store import ResultStore, lesson_version
 from tools.notebooks import LESSONS, SOLUTIONS, lesson_names
@@ -48,6 +50,11 @@ MARKER = ".bayes-course-grading"
 MAX_NOTEBOOK_BYTES = 200 * 2**20
 MAX_NAME_CHARS = 100
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: The folder of course_utils's stored results inside a sandbox (in ~/.cache, which
+#: KernelSandbox.save_caches copies from the trusted run of the lesson as handed out).
+RESULT_CACHE = f"{INSIDE_HOME}/.cache/course-utils-results"
+#: The modules whose functions register with result_cache when imported.
+STORING_MODULES = (glmm, tutoring_posterior)
 
 
 @dataclass(frozen=True)
@@ -296,14 +303,22 @@ def check_sandbox() -> None:
         )
 
 
-def readonly_paths() -> tuple[list[Path], dict[str, str]]:
+def readonly_paths(store_results: bool = True) -> tuple[list[Path], dict[str, str]]:
     """What a kernel may read besides the Python environment: course_utils (the copy this
-    Python imports, which the kernel will import too) and the data/ folder next to it."""
+    Python imports, which the kernel will import too) and the data/ folder next to it; and
+    the kernel's environment variables.
+
+    ``store_results``: slow, deterministic course_utils results (a bootstrap, a profile,
+    an exact grid; ``course_utils.result_cache``) are stored in the sandbox's home. The
+    run of the lesson as handed out fills the store, and every sandbox of the lesson
+    starts from a copy of it (``KernelSandbox.save_caches`` copies ~/.cache), so a
+    student's notebook reads a result instead of computing it when its arguments are
+    equal. False: every notebook computes everything (``--recompute``)."""
     import course_utils
 
     package = Path(course_utils.__file__).resolve().parent
     paths = [package, package.parent / "data"]
-    env = {}
+    env = {result_cache.ENVIRONMENT_VARIABLE: RESULT_CACHE} if store_results else {}
     override = os.environ.get("COURSE_DATA_DIR")
     if override:
         paths.append(Path(override).resolve())
@@ -349,6 +364,7 @@ class Context:
     reused: int = 0  # submissions whose stored result was used
     ran: int = 0  # notebooks run in a sandbox
     failed: int = 0  # of those: stopped, timed out or not run
+    store_results: bool = True  # False: --recompute (see readonly_paths)
 
     def stored(self, item: Submission) -> dict | None:
         if self.store is None or self.force or not item.sha256:
@@ -420,7 +436,7 @@ def grade_lesson(
     log = context.log
     solution = SOLUTIONS / lesson / f"{lesson}.ipynb"
     spec = lesson_spec(solution)
-    readonly, env = readonly_paths()
+    readonly, env = readonly_paths(context.store_results)
     rows: list[Row] = []
     gradable = []
     for item in items:
@@ -436,7 +452,7 @@ def grade_lesson(
     if not gradable:
         return rows, [], 0.0, []
     template = None
-    if compiles_models(lesson):
+    if compiles_models(lesson) or (context.store_results and stores_results(lesson)):
         start = time.monotonic()
         template = workdir / "caches" / lesson
         if warm_caches(
@@ -447,7 +463,7 @@ def grade_lesson(
             readonly,
             env,
         ):
-            log(f"{lesson}: compile caches from the lesson as handed out, {_since(start)}")
+            log(f"{lesson}: caches from the lesson as handed out, {_since(start)}")
         else:
             template = None
     try:
@@ -476,7 +492,7 @@ def _grade_with_reference(
     """grade_lesson's reference run, every submission, the judged checks and the rows."""
     lesson = spec.lesson
     log = context.log
-    readonly, env = readonly_paths()
+    readonly, env = readonly_paths(context.store_results)
     timings: list[float] = []
     with ReferenceRun(
         spec, solution, reference_limits, workdir, readonly, env, template
@@ -569,9 +585,19 @@ def _grade_with_reference(
 
 def compiles_models(lesson: str) -> bool:
     """Whether a lesson fits PyMC or Bambi models, whose compiled code is worth caching."""
+    return any(f"import {name}" in _code(lesson) for name in ("pymc", "bambi", "nutpie"))
+
+
+def stores_results(lesson: str) -> bool:
+    """Whether a lesson calls a course_utils function whose results are stored while
+    grading (``course_utils.result_cache``): a bootstrap, a profile, an exact grid."""
+    code = _code(lesson)
+    return any(re.search(rf"\b{name}\(", code) for name in result_cache.REGISTERED)
+
+
+def _code(lesson: str) -> str:
     notebook = nbformat.read(LESSONS / lesson / f"{lesson}.ipynb", as_version=4)
-    text = "\n".join(c.source for c in notebook.cells if c.cell_type == "code")
-    return any(f"import {name}" in text for name in ("pymc", "bambi", "nutpie"))
+    return "\n".join(c.source for c in notebook.cells if c.cell_type == "code")
 
 
 def _since(start: float) -> str:
@@ -706,18 +732,26 @@ def main_run(
     results: Path | None = None,
     progress: bool = True,
     feedback: Path | None = None,
+    recompute: bool = False,
 ) -> int:
     """The command's body: grade, write the CSV, the feedback pages and the class report,
     print a summary; the exit code.
 
     ``results``: the folder of stored results (default: ``<CSV name>.results`` beside it);
     ``feedback``: the folder of the students' pages (default: ``feedback`` beside it); the
-    class report goes beside the CSV (``<CSV name>.report.csv`` and ``.png``)."""
+    class report goes beside the CSV (``<CSV name>.report.csv`` and ``.png``);
+    ``recompute``: no stored course_utils results (see :func:`readonly_paths`)."""
     start = time.monotonic()
     store = ResultStore(results or output.parent / f"{output.stem}.results")
     try:
         with executor(jobs, scheduler) as runner:
-            context = Context(executor=runner, store=store, force=force, show_progress=progress)
+            context = Context(
+                executor=runner,
+                store=store,
+                force=force,
+                show_progress=progress,
+                store_results=not recompute,
+            )
             report = grade(submissions, workdir, limits, context=context)
     except (SandboxError, ValueError, OSError) as err:
         print(f"error: {err}", file=sys.stderr)

@@ -126,9 +126,10 @@ def warm_caches(
     readonly: list[Path],
     env: dict | None = None,
 ) -> bool:
-    """Run a lesson as handed out (public code, no answers) and keep its compile caches in
-    ``destination``: every other run of the lesson starts from a copy of them instead of
-    compiling each model again. False when the run did not finish."""
+    """Run a lesson as handed out (public code, no answers) and keep its compile caches and
+    course_utils's stored results (``course_utils.result_cache``) in ``destination``: every
+    other run of the lesson starts from a copy of them instead of compiling each model and
+    computing each slow result again. False when the run did not finish."""
     notebook = nbformat.read(lesson_notebook, as_version=4)
     with _sandbox(workdir, limits, Path(lesson_notebook), readonly, env) as sandbox:
         for cell in notebook.cells:
