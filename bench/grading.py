@@ -105,19 +105,26 @@ def grade_once(submissions: Path, scratch: Path, jobs: int, tag: str) -> dict:
     }
 
 
+def hand_in_solution(folder: Path, student: str, lesson: str) -> None:
+    """``student`` hands in ``lesson``'s worked solution into the submissions ``folder``."""
+    from tools.notebooks import SOLUTIONS
+
+    target = folder / student / lesson / f"{lesson}.ipynb"
+    target.parent.mkdir(parents=True)
+    shutil.copy(SOLUTIONS / lesson / f"{lesson}.ipynb", target)
+
+
 def lesson_costs(scratch: Path) -> dict[str, dict]:
     """Per lesson: one student handing in the worked solution, graded with one job. The
     notebook's cost is its time in the sandbox (kept in the result store); the rest of the
     run (the compile-cache run of the handed-out lesson, the reference run of the solution,
     the feedback) is paid once per lesson."""
-    from tools.notebooks import SOLUTIONS, lesson_names
+    from tools.notebooks import lesson_names
 
     costs = {}
     for lesson in lesson_names():
         folder = scratch / f"one_{lesson}"
-        target = folder / "solution" / lesson / f"{lesson}.ipynb"
-        target.parent.mkdir(parents=True)
-        shutil.copy(SOLUTIONS / lesson / f"{lesson}.ipynb", target)
+        hand_in_solution(folder, "solution", lesson)
         run = grade_once(folder, scratch / "runs", 1, f"cost_{lesson}")
         (entry,) = (scratch / "runs" / f"cost_{lesson}" / "grades.results").glob("*.json")
         notebook = float(json.loads(entry.read_text())["result"]["seconds"])
@@ -156,14 +163,12 @@ def projection_by_lesson(
 def heavy_lesson_runs(scratch: Path, cores: int, costs: dict[str, dict], students: int) -> dict:
     """``students`` worked solutions of the last lesson graded with 1 job and with
     ``cores``; its fixed cost is the one-student run's (``costs``)."""
-    from tools.notebooks import SOLUTIONS, lesson_names
+    from tools.notebooks import lesson_names
 
     lesson = lesson_names()[-1]
     folder = scratch / "heavy"
     for number in range(students):
-        target = folder / f"h{number:02d}" / lesson / f"{lesson}.ipynb"
-        target.parent.mkdir(parents=True)
-        shutil.copy(SOLUTIONS / lesson / f"{lesson}.ipynb", target)
+        hand_in_solution(folder, f"h{number:02d}", lesson)
     runs = {}
     for jobs in dict.fromkeys([1, cores]):
         run = grade_once(folder, scratch / "runs", jobs, f"heavy{jobs}")

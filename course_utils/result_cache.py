@@ -120,6 +120,21 @@ def _compute(function: Callable[..., Any], args: tuple, kwargs: dict) -> tuple[A
     return result, records
 
 
+def _through_store(
+    path: Path, compute: Callable[[], Any], valid: Callable[[Any], bool] = lambda _: True
+) -> Any:
+    """The stored result at ``path``, or ``compute()``'s (then stored); warnings either way.
+
+    A stored entry is ``(result, warnings)``; one whose result is not ``valid`` counts as
+    absent. ``compute`` is only called when no entry is read."""
+    stored = _read(path)
+    if stored is None or not valid(stored[0]):
+        stored = _compute(compute, (), {})
+        _write(path, stored)
+    _reissue(stored[1])
+    return stored[0]
+
+
 def cached(*, seeded_by: str | None = None) -> Callable[[Function], Function]:
     """Decorate a pure function: while grading, equal arguments read its stored result.
 
@@ -152,12 +167,7 @@ def cached(*, seeded_by: str | None = None) -> Callable[[Function], Function]:
             if digest is None:
                 return function(*args, **kwargs)
             path = where / f"{function.__name__}-{digest}.pickle"
-            stored = _read(path)
-            if stored is None:
-                stored = _compute(function, args, kwargs)
-                _write(path, stored)
-            _reissue(stored[1])
-            return stored[0]
+            return _through_store(path, lambda: function(*args, **kwargs))
 
         return wrapper  # type: ignore[return-value]
 
@@ -179,18 +189,12 @@ def cached_init(cls: type) -> type:
             original(self, *args, **kwargs)
             return
         path = where / f"{cls.__name__}-{digest}.pickle"
-        stored = _read(path)
-        if stored is None or not isinstance(stored[0], dict):
 
-            def build() -> dict:
-                original(self, *args, **kwargs)
-                return dict(self.__dict__)
+        def build() -> dict:
+            original(self, *args, **kwargs)
+            return dict(self.__dict__)
 
-            stored = _compute(build, (), {})
-            _write(path, stored)
-        else:
-            self.__dict__.update(stored[0])
-        _reissue(stored[1])
+        self.__dict__.update(_through_store(path, build, lambda value: isinstance(value, dict)))
 
     cls.__init__ = __init__  # type: ignore[misc]
     return cls

@@ -34,7 +34,7 @@ from typing import Any
 
 import nbformat
 
-from course_utils import glmm, result_cache, tutoring_posterior
+from course_utils import result_cache
 from tools.grading import scoring
 from tools.grading.feedback import hidden_numbers, redact, write_class_report, write_pages
 from tools.grading.parallel import Executor, InProcess, code_version, executor
@@ -53,8 +53,6 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 #: The folder of course_utils's stored results inside a sandbox (in ~/.cache, which
 #: KernelSandbox.save_caches copies from the trusted run of the lesson as handed out).
 RESULT_CACHE = f"{INSIDE_HOME}/.cache/course-utils-results"
-#: The modules whose functions register with result_cache when imported.
-STORING_MODULES = (glmm, tutoring_posterior)
 
 
 @dataclass(frozen=True)
@@ -591,6 +589,8 @@ def compiles_models(lesson: str) -> bool:
 def stores_results(lesson: str) -> bool:
     """Whether a lesson calls a course_utils function whose results are stored while
     grading (``course_utils.result_cache``): a bootstrap, a profile, an exact grid."""
+    from course_utils import glmm, tutoring_posterior  # noqa: F401 (they fill REGISTERED)
+
     code = _code(lesson)
     return any(re.search(rf"\b{name}\(", code) for name in result_cache.REGISTERED)
 
